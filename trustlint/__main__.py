@@ -1,0 +1,5 @@
+"""`python -m trustlint`."""
+
+from trustlint.cli import main
+
+raise SystemExit(main())

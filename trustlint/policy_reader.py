@@ -1,0 +1,401 @@
+"""One reader from a located tree to a `PolicyDocument`, shared by every front-end.
+
+Because CloudFormation, Terraform and JSON all arrive here as the same tree,
+a policy means the same thing whatever format it was written in. The reader
+never guesses: a value of the wrong shape becomes a `Defect` (reported by
+TL013), an unresolved one stays `Unknown`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from trustlint.arns import parse_arn
+from trustlint.model import (
+    Condition,
+    Defect,
+    Location,
+    PolicyDocument,
+    PolicyKind,
+    Principal,
+    PrincipalKind,
+    Statement,
+    Text,
+    Unknown,
+    Value,
+)
+from trustlint.tree import NO_VALUE, Alternatives, LList, LMap, expand
+
+_STATEMENT_ELEMENTS = {
+    name.lower(): name
+    for name in (
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+    )
+}
+_DOCUMENT_ELEMENTS = {name.lower(): name for name in ("Version", "Id", "Statement")}
+_PRINCIPAL_KINDS: dict[str, PrincipalKind] = {
+    "aws": "aws",
+    "service": "service",
+    "federated": "federated",
+    "canonicaluser": "canonical",
+}
+_QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
+
+
+def raw_type(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "map"
+    return "str"
+
+
+def scalar_text(value: Any) -> Text | None:
+    """A JSON scalar as IAM reads it (`true` -> "true"), or None for containers."""
+    if isinstance(value, Unknown | str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def to_value(node: Any, location: Location) -> Value:
+    """A scalar tree node as a `Value`; containers keep their type and no text."""
+    text = scalar_text(node)
+    if text is None:
+        text = Unknown(json.dumps(_plain(node))[:200], location, "not a scalar")
+    return Value(text, location, raw_type(node))
+
+
+def read_policy(
+    node: Any,
+    location: Location,
+    kind: PolicyKind,
+    name: Text | None = None,
+) -> PolicyDocument:
+    """Read a policy document from a located tree node.
+
+    `node` may be a map, a JSON string (CloudFormation allows one, Terraform
+    often holds one), an `Unknown`, or alternatives of those.
+    """
+    if isinstance(node, Unknown):
+        return PolicyDocument(kind, location, name=name, unknown=node)
+    if isinstance(node, str):
+        try:
+            node = _from_json_string(node, location)
+        except ValueError as error:
+            defect = Defect(f"policy document is not valid JSON: {error}", location)
+            return PolicyDocument(kind, location, name=name, defects=(defect,))
+    reader = _Reader(kind)
+    version: Value | None = None
+    for _label, variant, variant_location in expand(node, location):
+        if isinstance(variant, Unknown):
+            return PolicyDocument(kind, location, name=name, unknown=variant)
+        if isinstance(variant, str):
+            try:
+                variant = _from_json_string(variant, variant_location)
+            except ValueError as error:
+                reader.defect(f"policy document is not valid JSON: {error}", variant_location)
+                continue
+        if not isinstance(variant, LMap):
+            reader.defect(
+                f"a policy document must be a JSON object, not {_type_name(variant)}",
+                variant_location,
+            )
+            continue
+        version = reader.document(variant) or version
+    return PolicyDocument(
+        kind,
+        location,
+        version=version,
+        statements=tuple(reader.statements),
+        defects=tuple(reader.defects),
+        name=name,
+    )
+
+
+class _Reader:
+    def __init__(self, kind: PolicyKind) -> None:
+        self.kind = kind
+        self.statements: list[Statement] = []
+        self.defects: list[Defect] = []
+
+    def defect(self, message: str, location: Location) -> None:
+        self.defects.append(Defect(message, location))
+
+    def document(self, doc: LMap) -> Value | None:
+        version: Value | None = None
+        statement_node: Any = None
+        statement_location = doc.location
+        found_statement = False
+        for key, value in doc.items():
+            element = _DOCUMENT_ELEMENTS.get(key.lower())
+            if element == "Version":
+                version = to_value(value, doc.value_location(key))
+            elif element == "Statement":
+                statement_node = value
+                statement_location = doc.value_location(key)
+                found_statement = True
+            elif element is None:
+                self.defect(f"unknown policy element '{key}'", doc.key_location(key))
+        if not found_statement:
+            self.defect("the policy has no Statement", doc.location)
+            return version
+        for _label, variant, variant_location in expand(statement_node, statement_location):
+            self._statement_list(variant, variant_location)
+        return version
+
+    def _statement_list(self, node: Any, location: Location) -> None:
+        if isinstance(node, Unknown):
+            return
+        if isinstance(node, LMap):
+            self._statement_variants(node, location, 0)
+        elif isinstance(node, LList):
+            for index, item in enumerate(node):
+                self._statement_variants(item, node.item_location(index), index)
+        else:
+            self.defect(
+                f"Statement must be an object or a list of objects, not {_type_name(node)}",
+                location,
+            )
+
+    def _statement_variants(self, node: Any, location: Location, index: int) -> None:
+        for label, variant, variant_location in expand(node, location):
+            if variant is NO_VALUE or isinstance(variant, Unknown):
+                continue
+            if not isinstance(variant, LMap):
+                self.defect(
+                    f"a statement must be an object, not {_type_name(variant)}", variant_location
+                )
+                continue
+            self.statements.append(self._statement(variant, label, index))
+
+    def _statement(self, node: LMap, branch: str | None, index: int) -> Statement:
+        fields: dict[str, Any] = {"location": node.location, "branch": branch, "index": index}
+        for key, value in node.items():
+            element = _STATEMENT_ELEMENTS.get(key.lower())
+            key_location = node.key_location(key)
+            value_location = node.value_location(key)
+            if element is None:
+                self.defect(f"unknown statement element '{key}'", key_location)
+            elif element in ("Sid", "Effect"):
+                scalar = to_value(value, value_location)
+                if element == "Effect" and not isinstance(value, str | Unknown):
+                    self.defect(
+                        f"Effect must be the string Allow or Deny, not {_type_name(value)}",
+                        value_location,
+                    )
+                fields[element.lower()] = scalar
+            elif element in ("Principal", "NotPrincipal"):
+                target = "principals" if element == "Principal" else "not_principals"
+                fields[target] = self._principals(value, value_location)
+                fields["principal_location"] = key_location
+                fields["has_" + ("principal" if element == "Principal" else "not_principal")] = True
+            elif element in ("Action", "NotAction", "Resource", "NotResource"):
+                snake = {
+                    "Action": "actions",
+                    "NotAction": "not_actions",
+                    "Resource": "resources",
+                    "NotResource": "not_resources",
+                }[element]
+                fields[snake] = self._strings(value, value_location, element)
+                fields["has_" + snake[:-1]] = True
+            elif element == "Condition":
+                fields["conditions"] = self._conditions(value, value_location)
+                fields["condition_location"] = key_location
+        return Statement(**fields)
+
+    def _strings(self, node: Any, location: Location, element: str) -> tuple[Value, ...]:
+        if isinstance(node, LList):
+            values = []
+            for index, item in enumerate(node):
+                item_location = node.item_location(index)
+                if isinstance(item, str | Unknown):
+                    values.append(Value(item, item_location, raw_type(item)))
+                else:
+                    self.defect(
+                        f"{element} entries must be strings, not {_type_name(item)}", item_location
+                    )
+            return tuple(values)
+        if isinstance(node, str | Unknown):
+            return (Value(node, location, raw_type(node)),)
+        self.defect(
+            f"{element} must be a string or a list of strings, not {_type_name(node)}", location
+        )
+        return ()
+
+    def _principals(self, node: Any, location: Location) -> tuple[Principal, ...]:
+        if isinstance(node, Unknown):
+            return (Principal("aws", node, location),)
+        if isinstance(node, str):
+            if node == "*":
+                return (Principal("*", "*", location),)
+            self.defect(
+                f'Principal must be "*" or an object such as {{"AWS": ...}}, not the string '
+                f"'{node}'",
+                location,
+            )
+            return ()
+        if not isinstance(node, LMap):
+            self.defect(f"Principal must be an object, not {_type_name(node)}", location)
+            return ()
+        principals: list[Principal] = []
+        for key, value in node.items():
+            kind = _PRINCIPAL_KINDS.get(key.lower())
+            if kind is None:
+                self.defect(
+                    f"unknown principal type '{key}' (expected AWS, Service, Federated "
+                    "or CanonicalUser)",
+                    node.key_location(key),
+                )
+                continue
+            for item in self._strings(value, node.value_location(key), f"Principal {key}"):
+                principals.append(_principal(kind, item))
+        return tuple(principals)
+
+    def _conditions(self, node: Any, location: Location) -> tuple[Condition, ...]:
+        if isinstance(node, Unknown):
+            return ()
+        if not isinstance(node, LMap):
+            self.defect(f"Condition must be an object, not {_type_name(node)}", location)
+            return ()
+        conditions: list[Condition] = []
+        for operator, block in node.items():
+            operator_location = node.key_location(operator)
+            base, qualifier, if_exists = split_operator(operator)
+            if isinstance(block, Unknown):
+                continue
+            if not isinstance(block, LMap):
+                self.defect(
+                    f"Condition operator {operator} must map keys to values, not "
+                    f"{_type_name(block)}",
+                    node.value_location(operator),
+                )
+                continue
+            for key, raw in block.items():
+                key_location = block.key_location(key)
+                value_location = block.value_location(key)
+                values: list[Value] = []
+                if isinstance(raw, LList):
+                    for index, item in enumerate(raw):
+                        self._condition_value(item, raw.item_location(index), key, values)
+                else:
+                    self._condition_value(raw, value_location, key, values)
+                conditions.append(
+                    Condition(
+                        operator=operator,
+                        base_operator=base,
+                        qualifier=qualifier,
+                        if_exists=if_exists,
+                        key=key,
+                        values=tuple(values),
+                        location=key_location,
+                        operator_location=operator_location,
+                    )
+                )
+        return tuple(conditions)
+
+    def _condition_value(self, node: Any, location: Location, key: str, out: list[Value]) -> None:
+        if isinstance(node, LMap | LList | Alternatives):
+            self.defect(
+                f"condition values for {key} must be strings, numbers or booleans, not "
+                f"{_type_name(node)}",
+                location,
+            )
+            return
+        out.append(to_value(node, location))
+
+
+def split_operator(operator: str) -> tuple[str, Any, bool]:
+    """`ForAnyValue:StringLikeIfExists` -> (`StringLike`, `ForAnyValue`, True).
+
+    The qualifier prefix is matched case-insensitively; the base operator is
+    returned as written (operators are case-sensitive; TL013 checks them).
+    """
+    qualifier = None
+    base = operator
+    if ":" in operator:
+        prefix, rest = operator.split(":", 1)
+        qualifier = _QUALIFIERS.get(prefix.lower())
+        if qualifier is not None:
+            base = rest
+    if_exists = base.endswith("IfExists") and base != "IfExists"
+    if if_exists:
+        base = base[: -len("IfExists")]
+    return base, qualifier, if_exists
+
+
+def _principal(kind: PrincipalKind, item: Value) -> Principal:
+    value = item.value
+    if isinstance(value, Unknown):
+        return Principal(kind, value, item.location)
+    arn = parse_arn(value) if kind in ("aws", "federated") else None
+    return Principal(kind, value, item.location, arn)
+
+
+def _from_json_string(text: str, location: Location) -> Any:
+    """Parse JSON held in a string; every element gets the string's location."""
+    return _locate(json.loads(text), location)
+
+
+def _locate(data: Any, location: Location) -> Any:
+    if isinstance(data, dict):
+        mapping = LMap(location)
+        for key, value in data.items():
+            mapping.put(str(key), _locate(value, location), location, location)
+        return mapping
+    if isinstance(data, list):
+        sequence = LList(location)
+        for item in data:
+            sequence.add(_locate(item, location), location)
+        return sequence
+    return data
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, Unknown):
+        return node.text
+    if isinstance(node, Alternatives):
+        return "<alternatives>"
+    return node
+
+
+def _type_name(node: Any) -> str:
+    if isinstance(node, Unknown):
+        return "an unresolved value"
+    if isinstance(node, Alternatives):
+        return "a conditional value"
+    return {
+        "bool": "a boolean",
+        "int": "a number",
+        "float": "a number",
+        "null": "null",
+        "list": "a list",
+        "map": "an object",
+        "str": "a string",
+    }[raw_type(node)]

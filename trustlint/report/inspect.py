@@ -1,0 +1,39 @@
+"""`trustlint inspect`: the extracted model as JSON, so users see what was understood."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from trustlint.model import Location, SourceUnit, Unknown
+
+
+def model_to_data(value: Any) -> Any:
+    """Any model object as plain JSON data; empty fields are left out."""
+    if isinstance(value, Location):
+        return f"{value.path}:{value.line}:{value.column}-{value.end_line}:{value.end_column}"
+    if isinstance(value, Unknown):
+        data: dict[str, Any] = {"unknown": value.text}
+        if value.reason:
+            data["reason"] = value.reason
+        if value.location is not None:
+            data["location"] = model_to_data(value.location)
+        return data
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        result: dict[str, Any] = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if item is None or item == () or item is False:
+                continue
+            result[field.name] = model_to_data(item)
+        return result
+    if isinstance(value, tuple | list):
+        return [model_to_data(item) for item in value]
+    return value
+
+
+def render_inspect(units: Iterable[SourceUnit]) -> str:
+    ordered = sorted(units, key=lambda unit: unit.unit)
+    return json.dumps({"units": [model_to_data(u) for u in ordered]}, indent=2) + "\n"

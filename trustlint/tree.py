@@ -1,0 +1,168 @@
+"""The located data tree: JSON-shaped values that remember where they were written.
+
+Front-ends turn their syntax into this tree (CloudFormation after intrinsics
+are resolved, Terraform after expressions are evaluated, JSON as read) and the
+policy reader turns the tree into the model. Containers carry the location of
+each child, so scalars stay plain Python values (`str`, `int`, `float`,
+`bool`, `None`) or `Unknown`.
+
+`Alternatives` holds the branches of a conditional (`Fn::If`, `c ? a : b`);
+`NO_VALUE` is a branch that removes its key or list item (`AWS::NoValue`,
+`null` in a Terraform object). `expand` turns a tree holding alternatives into
+the concrete trees it may deploy as.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from trustlint.model import Location, Unknown
+
+
+class LMap(dict[str, Any]):
+    """A mapping with the location of itself, of each key and of each value."""
+
+    __slots__ = ("location", "key_locations", "value_locations")
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.key_locations: dict[str, Location] = {}
+        self.value_locations: dict[str, Location] = {}
+
+    def put(self, key: str, value: Any, key_location: Location, value_location: Location) -> None:
+        self[key] = value
+        self.key_locations[key] = key_location
+        self.value_locations[key] = value_location
+
+    def key_location(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
+
+    def value_location(self, key: str) -> Location:
+        return self.value_locations.get(key, self.location)
+
+
+class LList(list[Any]):
+    """A sequence with the location of itself and of each item."""
+
+    __slots__ = ("location", "item_locations")
+
+    def __init__(self, location: Location) -> None:
+        super().__init__()
+        self.location = location
+        self.item_locations: list[Location] = []
+
+    def add(self, value: Any, location: Location) -> None:
+        self.append(value)
+        self.item_locations.append(location)
+
+    def item_location(self, index: int) -> Location:
+        if 0 <= index < len(self.item_locations):
+            return self.item_locations[index]
+        return self.location
+
+
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
+"""A branch that removes its key or list item."""
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    label: str
+    """What choosing this branch means, e.g. `IsProd=true`."""
+    value: Any
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives:
+    """The value is one of these branches; which one is decided at deploy time."""
+
+    branches: tuple[Branch, ...]
+    location: Location
+
+
+MAX_VARIANTS = 32
+"""Expansion stops here; further alternatives keep their first branch and are
+recorded in the label, so a pathological template cannot explode."""
+
+
+def contains_alternatives(node: Any) -> bool:
+    if isinstance(node, Alternatives):
+        return True
+    if isinstance(node, dict):
+        return any(contains_alternatives(v) for v in node.values())
+    if isinstance(node, list):
+        return any(contains_alternatives(v) for v in node)
+    return False
+
+
+def expand(node: Any, location: Location) -> list[tuple[str | None, Any, Location]]:
+    """All concrete variants of `node`: (branch label or None, tree, location).
+
+    A tree without alternatives is returned as its only variant, unchanged.
+    """
+    if not contains_alternatives(node):
+        return [(None, node, location)]
+    variants = list(itertools.islice(_expand(node, location), MAX_VARIANTS))
+    return [(" and ".join(labels) or None, tree, loc) for labels, tree, loc in variants]
+
+
+def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
+    if isinstance(node, Alternatives):
+        for branch in node.branches:
+            for labels, tree, loc in _expand(branch.value, branch.location):
+                yield (branch.label, *labels), tree, loc
+        return
+    if isinstance(node, LMap):
+        keys = list(node.keys())
+        choices = [list(_expand(node[k], node.value_location(k))) for k in keys]
+        for combo in itertools.product(*choices):
+            result = LMap(node.location)
+            labels: tuple[str, ...] = ()
+            for key, (sub_labels, tree, loc) in zip(keys, combo, strict=True):
+                labels += sub_labels
+                if tree is not NO_VALUE:
+                    result.put(key, tree, node.key_location(key), loc)
+            yield labels, result, location
+        return
+    if isinstance(node, LList):
+        choices = [list(_expand(item, node.item_location(i))) for i, item in enumerate(node)]
+        for combo in itertools.product(*choices):
+            result = LList(node.location)
+            labels = ()
+            for sub_labels, tree, loc in combo:
+                labels += sub_labels
+                if tree is not NO_VALUE:
+                    result.add(tree, loc)
+            yield labels, result, location
+        return
+    yield (), node, location
+
+
+def to_plain(node: Any) -> Any:
+    """The tree as plain JSON data: for parity tests and `inspect`.
+
+    Unknowns become `{"unknown": text}`; alternatives `{"one_of": [...]}`.
+    """
+    if isinstance(node, Unknown):
+        return {"unknown": node.text}
+    if isinstance(node, Alternatives):
+        return {"one_of": [to_plain(b.value) for b in node.branches]}
+    if node is NO_VALUE:
+        return {"no_value": True}
+    if isinstance(node, dict):
+        return {k: to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(v) for v in node]
+    return node
