@@ -7,7 +7,16 @@ import re
 from trustlint.model import THIS_ACCOUNT, Arn
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+PARTITIONS = (
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
+)
 
 # Resource types whose resource part is `type/path.../name`.
 _PATHED_TYPES = frozenset({"role", "user", "group", "policy", "instance-profile"})

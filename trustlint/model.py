@@ -161,6 +161,8 @@ class Statement:
     """Where the `Principal` / `NotPrincipal` key sits; None when absent."""
     actions: tuple[Value, ...] = ()
     not_actions: tuple[Value, ...] = ()
+    action_location: Location | None = None
+    """Where the `Action` / `NotAction` key sits; None when absent."""
     resources: tuple[Value, ...] = ()
     not_resources: tuple[Value, ...] = ()
     conditions: tuple[Condition, ...] = ()

@@ -221,6 +221,8 @@ class _Reader:
                 }[element]
                 fields[snake] = self._strings(value, value_location, element)
                 fields["has_" + snake[:-1]] = True
+                if element in ("Action", "NotAction"):
+                    fields["action_location"] = key_location
             elif element == "Condition":
                 fields["conditions"] = self._conditions(value, value_location)
                 fields["condition_location"] = key_location

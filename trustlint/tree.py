@@ -25,7 +25,7 @@ from trustlint.model import Location, Unknown
 class LMap(dict[str, Any]):
     """A mapping with the location of itself, of each key and of each value."""
 
-    __slots__ = ("location", "key_locations", "value_locations")
+    __slots__ = ("key_locations", "location", "value_locations")
 
     def __init__(self, location: Location) -> None:
         super().__init__()
@@ -48,7 +48,7 @@ class LMap(dict[str, Any]):
 class LList(list[Any]):
     """A sequence with the location of itself and of each item."""
 
-    __slots__ = ("location", "item_locations")
+    __slots__ = ("item_locations", "location")
 
     def __init__(self, location: Location) -> None:
         super().__init__()
@@ -128,24 +128,24 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
         keys = list(node.keys())
         choices = [list(_expand(node[k], node.value_location(k))) for k in keys]
         for combo in itertools.product(*choices):
-            result = LMap(node.location)
-            labels: tuple[str, ...] = ()
+            mapping = LMap(node.location)
+            map_labels: tuple[str, ...] = ()
             for key, (sub_labels, tree, loc) in zip(keys, combo, strict=True):
-                labels += sub_labels
+                map_labels += sub_labels
                 if tree is not NO_VALUE:
-                    result.put(key, tree, node.key_location(key), loc)
-            yield labels, result, location
+                    mapping.put(key, tree, node.key_location(key), loc)
+            yield map_labels, mapping, location
         return
     if isinstance(node, LList):
         choices = [list(_expand(item, node.item_location(i))) for i, item in enumerate(node)]
         for combo in itertools.product(*choices):
-            result = LList(node.location)
-            labels = ()
+            sequence = LList(node.location)
+            list_labels: tuple[str, ...] = ()
             for sub_labels, tree, loc in combo:
-                labels += sub_labels
+                list_labels += sub_labels
                 if tree is not NO_VALUE:
-                    result.add(tree, loc)
-            yield labels, result, location
+                    sequence.add(tree, loc)
+            yield list_labels, sequence, location
         return
     yield (), node, location
 

@@ -1,0 +1,81 @@
+"""Who owns an account id: the role's own account, an internal one, a known vendor, or another.
+
+TL002 and TL003 ask this. The built-in vendor list comes from
+`data/known_aws_accounts.yaml` and is read only when a rule needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from trustlint.model import THIS_ACCOUNT
+
+
+class AccountKind(Enum):
+    OWN = "own"
+    INTERNAL = "internal"
+    VENDOR = "vendor"
+    """A third party: in the built-in vendor list or `accounts.third_party`."""
+    EXTERNAL = "external"
+    """Any other account: not own, not internal, not a known vendor."""
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    kind: AccountKind
+    name: str | None = None
+    """The vendor's or internal account's name, when known."""
+
+
+@lru_cache(maxsize=1)
+def known_vendor_accounts() -> dict[str, str]:
+    """Account id -> vendor name from the bundled list."""
+    import yaml
+
+    text = resources.files("trustlint.data").joinpath("known_aws_accounts.yaml").read_text("utf-8")
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    entries = yaml.load(text, Loader=loader) or []
+    vendors: dict[str, str] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        name = str(entry.get("name", "")).strip()
+        for account in entry.get("accounts") or []:
+            vendors.setdefault(str(account).zfill(12), name)
+    return vendors
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDirectory:
+    """The accounts the configuration knows, plus the built-in vendors."""
+
+    internal: dict[str, str]
+    third_party: dict[str, str]
+    organization_ids: frozenset[str]
+
+    def classify(self, account: str, own_account: str | None) -> AccountInfo:
+        """Classify `account` (a 12-digit id or `THIS_ACCOUNT`) relative to a role.
+
+        `own_account` is the role's account: a literal id when the files or
+        the config say so, `THIS_ACCOUNT` when it is only "this unit's
+        account", None when unknown.
+        """
+        if account == THIS_ACCOUNT:
+            # A policy's "this account" is the account of the unit it is written
+            # in, which is the role's own unit.
+            return AccountInfo(AccountKind.OWN)
+        if own_account is not None and account == own_account:
+            return AccountInfo(AccountKind.OWN)
+        if account in self.internal:
+            return AccountInfo(AccountKind.INTERNAL, self.internal[account] or None)
+        if account in self.third_party:
+            return AccountInfo(AccountKind.VENDOR, self.third_party[account] or None)
+        vendor = known_vendor_accounts().get(account)
+        if vendor is not None:
+            return AccountInfo(AccountKind.VENDOR, vendor)
+        return AccountInfo(AccountKind.EXTERNAL)

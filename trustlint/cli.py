@@ -1,0 +1,253 @@
+"""The `trustlint` command: argument parsing and exit codes, nothing else.
+
+Exit codes (SPEC section 5): 0 nothing at or above `--fail-on`; 1 findings at
+or above it (TL000 included); 2 usage, config or internal error. A Python
+traceback reaches the terminal only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from trustlint import __version__
+
+if TYPE_CHECKING:
+    from trustlint.engine import ScanResult
+    from trustlint.findings import Finding
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+SCAN_FORMATS = ("text", "json", "sarif", "github")
+GRAPH_FORMATS = ("mermaid", "dot", "json")
+
+
+class UsageError(Exception):
+    """A problem with the command line or its inputs (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"trustlint: error: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="trustlint",
+        description="Static analysis of AWS IAM role trust policies and sts:AssumeRole grants "
+        "in CloudFormation, Terraform and JSON.",
+    )
+    parser.add_argument("--version", action="version", version=f"trustlint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    scan = commands.add_parser("scan", help="scan files and directories (default: .)")
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    scan.add_argument("--format", choices=SCAN_FORMATS, default="text")
+    scan.add_argument("-o", "--output", type=Path, help="write the report here (default stdout)")
+    scan.add_argument("--config", type=Path, help="config file (default: nearest one found)")
+    scan.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note", "never"),
+        help="lowest level that fails the run (default warning)",
+    )
+    scan.add_argument("--select", help="only these rules, comma-separated (TL001,TL002)")
+    scan.add_argument("--ignore", help="skip these rules, comma-separated")
+    scan.add_argument("--baseline", type=Path, help="findings recorded here do not fail the run")
+    scan.add_argument("--write-baseline", type=Path, metavar="FILE", help="record the findings")
+    scan.add_argument("--strict", action="store_true", help="report undecidable places as notes")
+    scan.add_argument("--show-suppressed", action="store_true", help="show suppressed findings")
+    scan.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="explain one rule")
+    explain.add_argument("rule", metavar="RULE", help="rule id (TL001) or name")
+
+    graph = commands.add_parser("graph", help="write the trust graph")
+    graph.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default="mermaid")
+    graph.add_argument("-o", "--output", type=Path)
+    graph.add_argument("--config", type=Path)
+    graph.add_argument("--no-cache", action="store_true")
+
+    inspect = commands.add_parser("inspect", help="print the extracted model as JSON")
+    inspect.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    inspect.add_argument("-o", "--output", type=Path)
+    inspect.add_argument("--config", type=Path)
+    inspect.add_argument("--no-cache", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        if args.command == "scan":
+            return _scan(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "explain":
+            return _explain(args)
+        if args.command == "graph":
+            return _graph(args)
+        return _inspect(args)
+    except UsageError as error:
+        sys.stderr.write(f"trustlint: error: {error}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("trustlint: interrupted\n")
+        return EXIT_ERROR
+    except Exception as error:
+        from trustlint.baseline import BaselineError
+        from trustlint.config import ConfigError
+
+        if isinstance(error, ConfigError | BaselineError):
+            sys.stderr.write(f"trustlint: error: {error}\n")
+            return EXIT_ERROR
+        if args.debug:
+            traceback.print_exc()
+        else:
+            sys.stderr.write(
+                f"trustlint: internal error: {type(error).__name__}: {error}\n"
+                "Run again with --debug for the traceback, and please report it.\n"
+            )
+        return EXIT_ERROR
+
+
+def _rule_ids(text: str | None) -> frozenset[str] | None:
+    if text is None:
+        return None
+    from trustlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    names = {rule.name: rule.id for rule in catalogue.values()}
+    ids = set()
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        rule_id = names.get(item, item.upper())
+        if catalogue and rule_id not in catalogue:
+            raise UsageError(f"unknown rule '{item}' (see `trustlint rules`)")
+        ids.add(rule_id)
+    return frozenset(ids)
+
+
+def _check_paths(paths: Sequence[Path]) -> None:
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or directory")
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from trustlint.baseline import read_baseline, write_baseline
+    from trustlint.engine import ScanOptions, run_scan
+
+    _check_paths(args.paths)
+    baseline = read_baseline(args.baseline) if args.baseline else None
+    options = ScanOptions(
+        paths=tuple(args.paths),
+        config_path=args.config,
+        select=_rule_ids(args.select),
+        ignore=_rule_ids(args.ignore) or frozenset(),
+        strict=args.strict,
+        use_cache=not args.no_cache,
+        baseline=baseline,
+    )
+    result = run_scan(options)
+    shown = result.findings if args.show_suppressed else result.active
+    if args.show_suppressed:
+        shown = [f for f in shown if f.fingerprint not in result.baselined]
+    _write(_render(args.format, result, shown, args.output, args.show_suppressed), args.output)
+    if args.write_baseline:
+        count = write_baseline(args.write_baseline, result.findings)
+        sys.stderr.write(f"trustlint: wrote {count} findings to {args.write_baseline}\n")
+        return EXIT_OK
+    fail_on = args.fail_on or result.config.fail_on or "warning"
+    return EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK
+
+
+def _render(
+    fmt: str,
+    result: ScanResult,
+    findings: list[Finding],
+    output: Path | None,
+    show_suppressed: bool,
+) -> str:
+    if fmt == "json":
+        from trustlint.report.json_report import render_json
+
+        return render_json(result, findings)
+    if fmt == "sarif":
+        from trustlint.report.sarif import render_sarif
+
+        return render_sarif(result, findings, show_suppressed=show_suppressed)
+    if fmt == "github":
+        from trustlint.report.github import render_github
+
+        return render_github(result, findings)
+    from trustlint.report.text import render_text, use_colour
+
+    stream: TextIO = sys.stdout
+    return render_text(result, findings, colour=output is None and use_colour(stream))
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from trustlint.report.rules_doc import render_rules
+
+    _write(render_rules(args.format), None)
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from trustlint.report.rules_doc import render_explain
+
+    text = render_explain(args.rule)
+    if text is None:
+        raise UsageError(f"unknown rule '{args.rule}' (see `trustlint rules`)")
+    _write(text, None)
+    return EXIT_OK
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from trustlint.engine import load_project
+    from trustlint.report.graph_export import render_graph
+
+    _check_paths(args.paths)
+    project = load_project(tuple(args.paths), args.config, not args.no_cache)
+    _write(render_graph(project, args.format), args.output)
+    return EXIT_OK
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from trustlint.engine import load_project
+    from trustlint.report.inspect import render_inspect
+
+    _check_paths(args.paths)
+    project = load_project(tuple(args.paths), args.config, not args.no_cache)
+    _write(render_inspect(project.units), args.output)
+    return EXIT_OK

@@ -1,0 +1,224 @@
+"""Configuration: discovery, validation against the shipped JSON Schema, defaults.
+
+Found upward from the first scanned path: `.trustlint.yaml`, `.trustlint.yml`,
+or a `pyproject.toml` with a `[tool.trustlint]` table. Validating imports
+jsonschema, which a pre-commit run should not pay for every commit, so a
+config whose exact bytes validated before is remembered in the cache
+directory and not validated again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from trustlint.findings import Level
+from trustlint.frontends import LoadOptions
+
+CONFIG_NAMES = (".trustlint.yaml", ".trustlint.yml")
+
+
+class ConfigError(Exception):
+    """An unreadable or invalid config; the CLI exits 2 with this message."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    enabled: bool | None = None
+    level: Level | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPath:
+    glob: str
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path | None = None
+    """The config file, None when there is none."""
+    internal_accounts: dict[str, str] = field(default_factory=dict)
+    third_party_accounts: dict[str, str] = field(default_factory=dict)
+    organization_ids: frozenset[str] = frozenset()
+    account_paths: tuple[AccountPath, ...] = ()
+    partition: str = "aws"
+    rules: dict[str, RuleSettings] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    load_options: LoadOptions = field(default_factory=LoadOptions)
+    fail_on: str | None = None
+
+    @property
+    def directory(self) -> Path | None:
+        return self.path.parent if self.path is not None else None
+
+    def rule(self, rule_id: str) -> RuleSettings:
+        return self.rules.get(rule_id, RuleSettings())
+
+    def account_for_path(self, path: str) -> str | None:
+        """The account `accounts.paths` says a project-relative path deploys into."""
+        for entry in self.account_paths:
+            if glob_match(entry.glob, path):
+                return entry.account
+        return None
+
+
+def glob_match(pattern: str, path: str) -> bool:
+    """Match a project-relative path against a glob where `**` spans directories."""
+    pattern = pattern.strip("/")
+    if fnmatchcase(path, pattern):
+        return True
+    if pattern.startswith("**/") and fnmatchcase(path, pattern[3:]):
+        return True
+    if pattern.endswith("/**"):
+        prefix = pattern[:-3]
+        return fnmatchcase(path, prefix) or fnmatchcase(path, prefix + "/*")
+    return False
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file at or above `start`."""
+    directory = start if start.is_dir() else start.parent
+    directory = directory.resolve()
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            candidate = candidate_dir / name
+            if candidate.is_file():
+                return candidate
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def load_config(path: Path | None, cache_dir: Path | None = None) -> Config:
+    """Read and validate `path` (None: defaults)."""
+    if path is None:
+        return Config()
+    raw, text = _read_raw(path)
+    _validate(raw, text, path, cache_dir)
+    return _build(raw, path)
+
+
+def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    section = data.get("tool", {}).get("trustlint")
+    return section if isinstance(section, dict) else None
+
+
+def _read_raw(path: Path) -> tuple[Any, str]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config {path}: {error}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        return data.get("tool", {}).get("trustlint", {}), text
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+    return ({} if data is None else data), text
+
+
+def _schema_text() -> str:
+    return resources.files("trustlint.data").joinpath("config.schema.json").read_text("utf-8")
+
+
+def _validate(raw: Any, text: str, path: Path, cache_dir: Path | None) -> None:
+    schema_text = _schema_text()
+    digest = hashlib.sha256((schema_text + "\0" + text).encode("utf-8")).hexdigest()
+    marker = cache_dir / "valid-configs" / digest if cache_dir is not None else None
+    if marker is not None and marker.exists():
+        return
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json.loads(schema_text))
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError("\n".join(_describe(path, error) for error in errors[:10]))
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
+
+
+def _describe(path: Path, error: Any) -> str:
+    where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    message = error.message
+    if error.validator == "additionalProperties":
+        message = message.replace("Additional properties are not allowed", "unknown key")
+    elif error.validator == "propertyNames":
+        message = f"{error.instance!r} is not a rule id such as TL001"
+    return f"invalid config {path}: {where}: {message}"
+
+
+def _account_map(value: Any) -> dict[str, str]:
+    if isinstance(value, list):
+        return {str(account): "" for account in value}
+    if isinstance(value, dict):
+        return {str(account): str(name or "") for account, name in value.items()}
+    return {}
+
+
+def _build(raw: dict[str, Any], path: Path) -> Config:
+    accounts = raw.get("accounts") or {}
+    org = accounts.get("organization_id")
+    org_ids = frozenset([org] if isinstance(org, str) else (org or []))
+    rules: dict[str, RuleSettings] = {}
+    for rule_id, settings in (raw.get("rules") or {}).items():
+        settings = dict(settings or {})
+        enabled = settings.pop("enabled", None)
+        level = settings.pop("level", None)
+        rules[rule_id] = RuleSettings(enabled, level, settings)
+    limits = raw.get("limits") or {}
+    partition = accounts.get("partition", "aws")
+    defaults = LoadOptions()
+    options = LoadOptions(
+        partition=partition,
+        max_file_size=limits.get("max_file_size", defaults.max_file_size),
+        max_depth=limits.get("max_depth", defaults.max_depth),
+        max_nodes=limits.get("max_nodes", defaults.max_nodes),
+    )
+    return Config(
+        path=path,
+        internal_accounts=_account_map(accounts.get("internal")),
+        third_party_accounts=_account_map(accounts.get("third_party")),
+        organization_ids=org_ids,
+        account_paths=tuple(
+            AccountPath(entry["glob"], entry["account"]) for entry in accounts.get("paths") or []
+        ),
+        partition=partition,
+        rules=rules,
+        exclude=tuple(raw.get("exclude") or ()),
+        load_options=options,
+        fail_on=raw.get("fail_on"),
+    )
+
+
+def default_cache_dir() -> Path:
+    """`$TRUSTLINT_CACHE_DIR`, else the user's cache directory; never inside the scanned tree."""
+    configured = os.environ.get("TRUSTLINT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "trustlint"

@@ -1,0 +1,286 @@
+"""Runs a scan: config, discovery, front-ends, checks, then levels, suppressions, baseline.
+
+The engine is the only place that knows the whole pipeline; the CLI turns its
+result into output and an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from trustlint.config import Config, default_cache_dir, find_config, load_config
+from trustlint.findings import LEVEL_RANK, Finding, Level
+from trustlint.model import Location, ParseError, SourceUnit, Suppression
+from trustlint.project import Project
+
+PARSE_ERROR = "TL000"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    paths: tuple[Path, ...] = ()
+    config_path: Path | None = None
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    strict: bool = False
+    use_cache: bool = True
+    baseline: dict[str, dict[str, str]] | None = None
+    """Fingerprint -> recorded entry, from `--baseline`."""
+
+
+@dataclass(slots=True)
+class ScanResult:
+    root: Path
+    config: Config
+    units: list[SourceUnit]
+    findings: list[Finding]
+    """Every finding, sorted; suppressed ones carry `suppression`."""
+    baselined: set[str] = field(default_factory=set)
+    """Fingerprints of findings that the baseline accepts."""
+    stale_baseline: list[dict[str, str]] = field(default_factory=list)
+    """Baseline entries that no finding matches any more."""
+    errors: list[ParseError] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that count: not suppressed, not in the baseline."""
+        return [
+            f
+            for f in self.findings
+            if f.suppression is None and f.fingerprint not in self.baselined
+        ]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is not None]
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        threshold = LEVEL_RANK[fail_on]
+        return any(LEVEL_RANK[f.level] >= threshold for f in self.active)
+
+
+def git_root(start: Path) -> Path | None:
+    """The top of the git work tree holding `start`, found without running git."""
+    directory = start.resolve()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def scan_start(paths: Sequence[Path]) -> Path:
+    return paths[0] if paths else Path.cwd()
+
+
+def project_root(start: Path, config: Config) -> Path:
+    """Where output paths are relative to: git root, else config directory, else cwd."""
+    root = git_root(start) or config.directory or Path.cwd()
+    return root.resolve()
+
+
+def run_scan(options: ScanOptions) -> ScanResult:
+    paths = options.paths or (Path.cwd(),)
+    start = scan_start(paths)
+    cache_dir = default_cache_dir() if options.use_cache else None
+    config_path = options.config_path or find_config(start)
+    config = load_config(config_path, cache_dir)
+    root = _common_root(project_root(start, config), paths)
+    report_paths: set[str] | None = None
+    scan_paths = list(paths)
+    if any(path.is_file() for path in paths):
+        # Files named explicitly (pre-commit passes the changed ones): load the
+        # whole project so cross-file rules see the rest, report on these only.
+        project_dir = config.directory or git_root(start)
+        report_paths = {_relative(path, root) for path in paths}
+        if project_dir is not None and _is_within(project_dir.resolve(), root):
+            scan_paths = [
+                project_dir,
+                *(p for p in paths if not _is_within(p.resolve(), project_dir.resolve())),
+            ]
+    units, errors = _load(scan_paths, root, config, cache_dir)
+    project = Project(units, config)
+    findings = _run_checks(project, options)
+    findings.extend(_parse_error_findings(units, errors))
+    findings = _apply_settings(findings, config, options)
+    findings.extend(_reasonless_suppressions(units))
+    findings = _apply_suppressions(findings, units)
+    if report_paths is not None:
+        findings = [f for f in findings if _reported(f, report_paths)]
+    findings = sorted(set(findings), key=Finding.sort_key)
+    result = ScanResult(root, config, units, findings, errors=errors)
+    if options.baseline is not None:
+        _apply_baseline(result, options.baseline)
+    return result
+
+
+def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: bool) -> Project:
+    """Load without checking: for `inspect` and `graph`."""
+    paths = paths or (Path.cwd(),)
+    start = scan_start(paths)
+    cache_dir = default_cache_dir() if use_cache else None
+    config = load_config(config_path or find_config(start), cache_dir)
+    root = _common_root(project_root(start, config), paths)
+    units, _ = _load(list(paths), root, config, cache_dir)
+    return Project(units, config)
+
+
+def _common_root(root: Path, paths: Sequence[Path]) -> Path:
+    """Widen the root to hold every scanned path, so no output path starts with `..`."""
+    for path in paths:
+        resolved = path.resolve()
+        while not _is_within(resolved, root) and root != root.parent:
+            root = root.parent
+    return root
+
+
+def _is_within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), root)).as_posix()
+
+
+def _load(
+    paths: Sequence[Path], root: Path, config: Config, cache_dir: Path | None
+) -> tuple[list[SourceUnit], list[ParseError]]:
+    from trustlint.discover import discover
+    from trustlint.loading import load_units
+
+    excludes = list(config.exclude)
+    discovery = discover(paths, root, excludes)
+    units = load_units(
+        discovery.files, discovery.terraform_dirs, root, config.load_options, cache_dir
+    )
+    return units, list(discovery.errors)
+
+
+def _run_checks(project: Project, options: ScanOptions) -> list[Finding]:
+    from trustlint.checks import CheckContext, all_checks
+
+    context = CheckContext(project, strict=options.strict)
+    findings: list[Finding] = []
+    for rule_id, check in all_checks().items():
+        if not _rule_selected(rule_id, project.config, options):
+            continue
+        findings.extend(check(context))
+    return findings
+
+
+def _rule_selected(rule_id: str, config: Config, options: ScanOptions) -> bool:
+    if rule_id in options.ignore:
+        return False
+    if options.select is not None:
+        return rule_id in options.select
+    return config.rule(rule_id).enabled is not False
+
+
+def _parse_error_findings(units: list[SourceUnit], errors: list[ParseError]) -> list[Finding]:
+    all_errors = [*errors, *(error for unit in units for error in unit.errors)]
+    return [
+        Finding(
+            PARSE_ERROR,
+            "error",
+            error.message,
+            error.location,
+            resource=error.location.path,
+            subject=error.message,
+        )
+        for error in all_errors
+    ]
+
+
+def _apply_settings(findings: list[Finding], config: Config, options: ScanOptions) -> list[Finding]:
+    """Config levels, and `--select`/`--ignore` for TL000 (checks were filtered before)."""
+    result = []
+    for finding in findings:
+        if finding.rule_id == PARSE_ERROR and not _rule_selected(PARSE_ERROR, config, options):
+            continue
+        level: Level | None = config.rule(finding.rule_id).level
+        if level is not None and level != finding.level:
+            finding = replace(finding, level=level)
+        result.append(finding)
+    return result
+
+
+def _reasonless_suppressions(units: list[SourceUnit]) -> list[Finding]:
+    findings = []
+    for unit in units:
+        for suppression in unit.suppressions:
+            if not suppression.reason:
+                rules = ", ".join(suppression.rule_ids) or "all rules"
+                findings.append(
+                    Finding(
+                        PARSE_ERROR,
+                        "note",
+                        f"trustlint:ignore for {rules} gives no reason, so it is not applied; "
+                        "write the reason after the rule ids",
+                        suppression.location,
+                        resource=suppression.location.path,
+                        subject=f"suppression {rules}",
+                    )
+                )
+    return findings
+
+
+def _suppression_covers(suppression: Suppression, finding: Finding) -> bool:
+    if suppression.rule_ids and finding.rule_id not in suppression.rule_ids:
+        return False
+    where: Location = suppression.location
+    if where.path != finding.location.path:
+        return False
+    if suppression.kind == "metadata":
+        resource = finding.resource_location
+        return resource is not None and where.line <= resource.line <= where.end_line
+    line = where.line
+    if finding.location.line in (line, line + 1):
+        return True
+    resource = finding.resource_location
+    return resource is not None and resource.contains_line(line)
+
+
+def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> list[Finding]:
+    by_path: dict[str, list[Suppression]] = {}
+    for unit in units:
+        for suppression in unit.suppressions:
+            if suppression.reason:
+                by_path.setdefault(suppression.location.path, []).append(suppression)
+    if not by_path:
+        return findings
+    result = []
+    for finding in findings:
+        for suppression in by_path.get(finding.location.path, ()):
+            if finding.rule_id != PARSE_ERROR and _suppression_covers(suppression, finding):
+                finding = replace(finding, suppression=suppression)
+                break
+        result.append(finding)
+    return result
+
+
+def _reported(finding: Finding, report_paths: set[str]) -> bool:
+    return finding.location.path in report_paths
+
+
+def _apply_baseline(result: ScanResult, baseline: dict[str, dict[str, str]]) -> None:
+    present = {f.fingerprint for f in result.findings if f.suppression is None}
+    result.baselined = present & set(baseline)
+    result.stale_baseline = [entry for fp, entry in sorted(baseline.items()) if fp not in present]
+
+
+def run_git(args: Sequence[str], cwd: Path) -> str | None:
+    """Run a read-only git command; None when git is absent or fails."""
+    try:
+        completed = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout if completed.returncode == 0 else None

@@ -1,0 +1,54 @@
+"""Findings: what a check reports and every reporter renders."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from trustlint.model import Location, Suppression
+
+Level = Literal["error", "warning", "note"]
+LEVELS: tuple[Level, ...] = ("note", "warning", "error")
+LEVEL_RANK: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLocation:
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    level: Level
+    message: str
+    location: Location
+    """The principal, condition or property that causes the finding."""
+    resource: str = ""
+    """Who it is about, for humans and the logical fingerprint: `Role DeployRole`."""
+    resource_location: Location | None = None
+    """The whole resource; a suppression anywhere inside it applies."""
+    statement: str = ""
+    """The statement label (`Sid` or `statement N`), when the finding is about one."""
+    subject: str = ""
+    """The principal, condition key or property the finding names."""
+    related: tuple[RelatedLocation, ...] = ()
+    suppression: Suppression | None = field(default=None, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """A logical fingerprint that survives code moving inside a file.
+
+        Built from what the finding is about, not where it is: the file, the
+        rule, the resource, the statement and the principal or key.
+        """
+        parts = "\x1f".join(
+            (self.location.path, self.rule_id, self.resource, self.statement, self.subject)
+        )
+        return hashlib.sha256(parts.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        location = self.location
+        return (location.path, location.line, location.column, self.rule_id, self.message)

@@ -1,0 +1,71 @@
+"""Text output: one finding a line, `path:line:col: TL001 error message`, then a summary."""
+
+from __future__ import annotations
+
+import os
+from typing import TextIO
+
+from trustlint.engine import ScanResult
+from trustlint.findings import Finding
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
+_BOLD = "\033[1m"
+_DIM = "\033[2m"
+_RESET = "\033[0m"
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    if "NO_COLOR" in os.environ:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def render_text(result: ScanResult, findings: list[Finding], colour: bool) -> str:
+    lines = [_line(finding, colour) for finding in findings]
+    lines.append(_summary(result, findings))
+    return "\n".join(lines) + "\n"
+
+
+def _line(finding: Finding, colour: bool) -> str:
+    where = str(finding.location)
+    level = finding.level
+    suffix = ""
+    if finding.suppression is not None:
+        suffix = f" [suppressed: {finding.suppression.reason}]"
+    if not colour:
+        return f"{where}: {finding.rule_id} {level} {finding.message}{suffix}"
+    return (
+        f"{_BOLD}{where}{_RESET}: {_COLOURS[level]}{finding.rule_id} {level}{_RESET} "
+        f"{finding.message}{_DIM}{suffix}{_RESET}"
+    )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _summary(result: ScanResult, shown: list[Finding]) -> str:
+    counted = [f for f in shown if f.suppression is None]
+    by_level = {level: sum(1 for f in counted if f.level == level) for level in _COLOURS}
+    files = {path for unit in result.units for path in unit.paths}
+    parts = [
+        f"{_plural(len(counted), 'finding')} "
+        f"({_plural(by_level['error'], 'error')}, {_plural(by_level['warning'], 'warning')}, "
+        f"{_plural(by_level['note'], 'note')}) in {_plural(len(files), 'file')}"
+    ]
+    suppressed = len(result.suppressed)
+    if suppressed:
+        parts.append(f"{suppressed} suppressed")
+    if result.baselined:
+        parts.append(f"{len(result.baselined)} accepted by the baseline")
+    if result.stale_baseline:
+        stale = len(result.stale_baseline)
+        entries = (
+            "1 baseline entry no longer matches"
+            if stale == 1
+            else (f"{stale} baseline entries no longer match")
+        )
+        parts.append(f"{entries}; rewrite the baseline with --write-baseline to prune")
+    return "; ".join(parts) + "."
