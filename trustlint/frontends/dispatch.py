@@ -1,0 +1,217 @@
+"""From one file to a `SourceUnit`: read once, parse once, ask each front-end.
+
+A file is read and parsed here, then offered to the front-ends' sniffers
+(CloudFormation template? Terraform plan? policy or IAM export?). A file that
+is none of these is not our business and gives None, so a repository's
+`package.json` or a broken `tsconfig.json` never becomes a finding. A file
+that looks like IaC or a policy but cannot be read or parsed gives a unit
+holding only a TL000 `ParseError`; nothing here raises.
+
+Front-end modules are imported when a file needs them, so a scan of YAML
+templates never loads tree-sitter (Terraform), jsonschema or the SARIF model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from trustlint.discover import CANDIDATE_SUFFIXES, TERRAFORM_SUFFIX, project_path
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
+from trustlint.frontends.yaml_loader import LoadError, load_json, load_yaml
+from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
+from trustlint.tree import LMap
+
+logger = logging.getLogger(__name__)
+
+_SNIFFED_KEYS = re.compile(
+    r"AWSTemplateFormatVersion|AWS::|Resources|format_version|RoleName|DetailList|PolicyVersionList"
+)
+"""Every key the sniffers look for (the policy reader also accepts `statement`
+in any case, checked apart). Text holding none of them cannot be IaC nor a
+policy, and is not parsed: a large `package-lock.json` costs a scan, not a parse."""
+
+_IAC_MARKERS = re.compile(
+    r'AWSTemplateFormatVersion|AWS::|"Statement"|^[ \t]*Resources[ \t]*:|"Resources"[ \t]*:'
+    r'|"format_version"',
+    re.MULTILINE,
+)
+"""Text a broken file must hold to be reported: IaC or policy, not just any YAML."""
+
+_TEMPLATE_MARKERS = re.compile(r"AWSTemplateFormatVersion|^Resources[ \t]*:", re.MULTILINE)
+_MULTIPLE_DOCUMENTS = "but found another document"
+
+
+def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None:
+    """The unit `path` holds; None when it is neither IaC nor a policy. Never raises."""
+    path = Path(path)
+    relative = path.as_posix()
+    try:
+        relative = project_path(path, root)
+        return _load_file(path, relative, root, options)
+    except Exception as error:
+        # A bug in a front-end: one file's TL000, not a traceback for the user.
+        logger.debug("internal error while reading %s", relative, exc_info=True)
+        return _error_unit(
+            relative,
+            _format_for(path, ""),
+            f"internal error while reading {relative}: {type(error).__name__}: {error}",
+        )
+
+
+def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceUnit:
+    """The Terraform module in `directory`. Never raises."""
+    absolute = Path(directory)
+    relative = absolute.as_posix()
+    try:
+        relative = project_path(directory, root)
+        absolute = Path(os.path.abspath(directory))
+        from trustlint.frontends import terraform
+
+        return terraform.load_module(absolute, root, options)
+    except Exception as error:
+        logger.debug("internal error while reading %s", relative, exc_info=True)
+        files = _terraform_files(absolute, root)
+        return SourceUnit(
+            unit=relative,
+            format="terraform",
+            paths=tuple(files),
+            errors=(
+                ParseError(
+                    f"internal error while reading {relative}: {type(error).__name__}: {error}",
+                    _point(files[0] if files else relative, 1, 1),
+                ),
+            ),
+        )
+
+
+def _load_file(path: Path, relative: str, root: Path, options: LoadOptions) -> SourceUnit | None:
+    try:
+        text = read_source(path, options)
+    except SourceError as error:
+        if path.suffix.lower() in CANDIDATE_SUFFIXES or _head_looks_like_iac(path):
+            return _error_unit(
+                relative,
+                _format_for(path, ""),
+                f"cannot read {relative}: {error.message}",
+                error.line,
+                error.column,
+            )
+        return None
+    if _SNIFFED_KEYS.search(text) is None and "statement" not in text.lower():
+        return None
+    as_json = _is_json(path, text)
+    try:
+        tree = _parse(text, relative, as_json, options)
+    except LoadError as error:
+        if not _worth_reporting(text, error):
+            return None
+        problem = error.message
+        if problem == _MULTIPLE_DOCUMENTS:
+            problem = "a second YAML document starts here (a template is a single document)"
+        return _error_unit(
+            relative,
+            _format_for(path, text),
+            f"cannot parse {relative} as {'JSON' if as_json else 'YAML'}: {problem}",
+            error.line,
+            error.column,
+        )
+    return _read_tree(tree, text, relative, root, options)
+
+
+def _read_tree(
+    tree: Any, text: str, relative: str, root: Path, options: LoadOptions
+) -> SourceUnit | None:
+    if not isinstance(tree, LMap):
+        return None
+    # The key checks keep each front-end's module unimported until a file
+    # could be its format.
+    if "format_version" in tree:
+        from trustlint.frontends import tfplan
+
+        if tfplan.is_plan(tree):
+            return tfplan.read_plan(tree, relative, root, options)
+    if "AWSTemplateFormatVersion" in tree or "Resources" in tree:
+        from trustlint.frontends import cloudformation
+
+        if cloudformation.is_template(tree):
+            return cloudformation.read_template(tree, relative, text, options)
+    from trustlint.frontends.policy_json import read_policy_json
+
+    return read_policy_json(tree, relative, options)
+
+
+def _is_json(path: Path, text: str) -> bool:
+    """`.json` is JSON, `.yaml`/`.yml` YAML; anything else by its first character."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return True
+    if suffix in (".yaml", ".yml"):
+        return False
+    return text.lstrip().startswith("{")
+
+
+def _parse(text: str, relative: str, as_json: bool, options: LoadOptions) -> Any:
+    load = load_json if as_json else load_yaml
+    return load(text, relative, max_nodes=options.max_nodes, max_depth=options.max_depth)
+
+
+def _worth_reporting(text: str, error: LoadError) -> bool:
+    """Whether a file that failed to parse looks like IaC or a policy.
+
+    A stream of several YAML documents is a Kubernetes manifest or similar,
+    never a template (CloudFormation reads one document), unless it says so.
+    """
+    if error.message == _MULTIPLE_DOCUMENTS:
+        return _TEMPLATE_MARKERS.search(text) is not None
+    return _IAC_MARKERS.search(text) is not None
+
+
+def _head_looks_like_iac(path: Path) -> bool:
+    """For a file named explicitly with another extension that cannot be decoded."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(BINARY_SNIFF_BYTES)
+    except OSError:
+        return False
+    return _IAC_MARKERS.search(head.decode("latin-1")) is not None
+
+
+def _format_for(path: Path, text: str) -> UnitFormat:
+    """The format a unreadable file was probably meant as (the error unit needs one)."""
+    if '"format_version"' in text:
+        return "terraform-plan"
+    if "AWSTemplateFormatVersion" in text or "AWS::" in text:
+        return "cloudformation"
+    if path.suffix.lower() == ".json":
+        return "policy-json"
+    return "cloudformation"
+
+
+def _error_unit(
+    relative: str, unit_format: UnitFormat, message: str, line: int = 1, column: int = 1
+) -> SourceUnit:
+    return SourceUnit(
+        unit=relative,
+        format=unit_format,
+        paths=(relative,),
+        errors=(ParseError(message, _point(relative, line, column)),),
+    )
+
+
+def _point(relative: str, line: int, column: int) -> Location:
+    return Location(relative, line, column, line, column + 1)
+
+
+def _terraform_files(directory: Path, root: Path) -> list[str]:
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
+    except OSError:
+        return []
+    return [
+        project_path(directory / name, root) for name in names if name.endswith(TERRAFORM_SUFFIX)
+    ]

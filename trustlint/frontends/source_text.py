@@ -1,0 +1,119 @@
+"""Reading a source file into text, refusing what cannot be text.
+
+Every front-end reads its files here, so the size limit, binary detection and
+encodings are the same for every format. A problem is a `SourceError` whose
+message says why and whose line and column point at it (1-based); the
+dispatcher turns it into TL000.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import stat
+from pathlib import Path
+
+from trustlint.frontends import LoadOptions
+
+BINARY_SNIFF_BYTES = 8192
+"""A NUL byte this early means binary: text formats we read never contain one."""
+
+# Longest first: the UTF-32 little-endian BOM starts with the UTF-16 one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
+# Line breaks as the YAML parser counts them, so that positions agree.
+_LINE_BREAKS = "\r\n\x85\u2028\u2029"
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+class SourceError(Exception):
+    """The file cannot be read as text. Positions are 1-based."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+def read_source(path: Path, options: LoadOptions) -> str:
+    """The text of `path`: UTF-8 (BOM optional), or UTF-16/UTF-32 with a BOM."""
+    data = _read_bytes(path, options.max_file_size)
+    encoding, label, bom_length = _detect_encoding(data)
+    body = data[bom_length:]
+    if encoding == "utf-8":
+        nul = body.find(b"\0", 0, BINARY_SNIFF_BYTES)
+        if nul >= 0:
+            raise SourceError(f"binary file (NUL byte at offset {nul + bom_length})")
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as error:
+        line, column = _position(body, error.start, encoding)
+        bad = body[error.start : error.end].hex(" ")
+        raise SourceError(
+            f"invalid {label} at line {line}, column {column} (byte {bad}): {error.reason}",
+            line,
+            column,
+        ) from None
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    # Stat before opening: a huge file is refused unread, and opening a FIFO
+    # or a device would block or never end.
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise SourceError(_reason(error)) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise SourceError("is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        raise SourceError("not a regular file")
+    if status.st_size > limit:
+        raise SourceError(_too_large(status.st_size, limit))
+    try:
+        with open(path, "rb") as stream:
+            # One byte over the limit tells a file that grew since the stat.
+            data = stream.read(limit + 1)
+    except OSError as error:
+        raise SourceError(_reason(error)) from None
+    if len(data) > limit:
+        raise SourceError(_too_large(len(data), limit))
+    return data
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"file too large ({size} bytes, the limit is {limit} bytes)"
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__
+
+
+def _detect_encoding(data: bytes) -> tuple[str, str, int]:
+    """(codec, name for messages, BOM length); UTF-8 when there is no BOM."""
+    for bom, encoding, label in _BOMS:
+        if data.startswith(bom):
+            return encoding, label, len(bom)
+    return "utf-8", "UTF-8", 0
+
+
+def _position(body: bytes, offset: int, encoding: str) -> tuple[int, int]:
+    """Line and column (in characters, 1-based) of the byte at `offset`.
+
+    Everything before the first undecodable byte decodes cleanly, so the
+    prefix gives the exact position an editor shows.
+    """
+    prefix = body[:offset].decode(encoding, errors="replace")
+    line_start = max(prefix.rfind(character) for character in _LINE_BREAKS) + 1
+    return len(_LINE_BREAK.findall(prefix)) + 1, len(prefix) - line_start + 1
