@@ -9,6 +9,7 @@ TL013), an unresolved one stays `Unknown`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from trustlint.arns import parse_arn
@@ -109,7 +110,7 @@ def read_policy(
             return PolicyDocument(kind, location, name=name, defects=(defect,))
     reader = _Reader(kind)
     version: Value | None = None
-    for _label, variant, variant_location in expand(node, location):
+    for labels, variant, variant_location in _branches(node, location, ()):
         if isinstance(variant, Unknown):
             return PolicyDocument(kind, location, name=name, unknown=variant)
         if isinstance(variant, str):
@@ -124,7 +125,7 @@ def read_policy(
                 variant_location,
             )
             continue
-        version = reader.document(variant) or version
+        version = reader.document(variant, labels) or version
     return PolicyDocument(
         kind,
         location,
@@ -144,7 +145,7 @@ class _Reader:
     def defect(self, message: str, location: Location) -> None:
         self.defects.append(Defect(message, location))
 
-    def document(self, doc: LMap) -> Value | None:
+    def document(self, doc: LMap, labels: tuple[str, ...] = ()) -> Value | None:
         version: Value | None = None
         statement_node: Any = None
         statement_location = doc.location
@@ -162,25 +163,29 @@ class _Reader:
         if not found_statement:
             self.defect("the policy has no Statement", doc.location)
             return version
-        for _label, variant, variant_location in expand(statement_node, statement_location):
-            self._statement_list(variant, variant_location)
+        for branch_labels, variant, variant_location in _branches(
+            statement_node, statement_location, labels
+        ):
+            self._statement_list(variant, variant_location, branch_labels)
         return version
 
-    def _statement_list(self, node: Any, location: Location) -> None:
+    def _statement_list(self, node: Any, location: Location, labels: tuple[str, ...]) -> None:
         if isinstance(node, Unknown):
             return
         if isinstance(node, LMap):
-            self._statement_variants(node, location, 0)
+            self._statement_variants(node, location, 0, labels)
         elif isinstance(node, LList):
             for index, item in enumerate(node):
-                self._statement_variants(item, node.item_location(index), index)
+                self._statement_variants(item, node.item_location(index), index, labels)
         else:
             self.defect(
                 f"Statement must be an object or a list of objects, not {_type_name(node)}",
                 location,
             )
 
-    def _statement_variants(self, node: Any, location: Location, index: int) -> None:
+    def _statement_variants(
+        self, node: Any, location: Location, index: int, labels: tuple[str, ...]
+    ) -> None:
         for label, variant, variant_location in expand(node, location):
             if variant is NO_VALUE or isinstance(variant, Unknown):
                 continue
@@ -189,7 +194,8 @@ class _Reader:
                     f"a statement must be an object, not {_type_name(variant)}", variant_location
                 )
                 continue
-            self.statements.append(self._statement(variant, label, index))
+            branch = " and ".join((*labels, label) if label else labels) or None
+            self.statements.append(self._statement(variant, branch, index))
 
     def _statement(self, node: LMap, branch: str | None, index: int) -> Statement:
         fields: dict[str, Any] = {"location": node.location, "branch": branch, "index": index}
@@ -327,6 +333,22 @@ class _Reader:
             )
             return
         out.append(to_value(node, location))
+
+
+def _branches(
+    node: Any, location: Location, labels: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
+    """The choices of a value that is itself a conditional, with the labels that lead there.
+
+    Only the outer conditional is opened: alternatives deeper inside are left
+    for the statement level, which expands each statement on its own so that
+    every statement variant knows its branch.
+    """
+    if isinstance(node, Alternatives):
+        for branch in node.branches:
+            yield from _branches(branch.value, branch.location, (*labels, branch.label))
+    else:
+        yield labels, node, location
 
 
 def split_operator(operator: str) -> tuple[str, Any, bool]:

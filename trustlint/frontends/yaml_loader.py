@@ -10,7 +10,14 @@ nesting beyond a depth limit are load errors, not crashes.
 
 JSON goes through the same path: JSON is YAML but for tab indentation, and a
 tab can only occur outside strings in valid JSON, so replacing it by a space
-keeps every column.
+keeps every column. A UTF-16 surrogate pair escape (`\\ud83d\\ude00`, which
+YAML does not accept) is rewritten to the equivalent 8-digit escape and the
+columns after it on its line are shifted back.
+
+Locations end one past the last character of the value: libyaml ends a block
+mapping, block sequence or block scalar where the *next* token starts (after
+trailing blank and comment lines), so those ends are tightened to the end of
+the last child or the last non-blank character.
 """
 
 from __future__ import annotations
@@ -41,6 +48,13 @@ _MERGE = "tag:yaml.org,2002:merge"
 _UNCONVERTED_TAGS = frozenset({"Ref", "Condition"})
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)(?P<escapes>(?:\\\\)*)"
+    r"\\u(?P<high>[dD][89abAB][0-9a-fA-F]{2})\\u(?P<low>[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+# The line breaks libyaml counts (YAML 1.1), so that line numbers agree with its marks.
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_BLOCK_SCALAR_STYLES = frozenset({"|", ">"})
 
 
 class LoadError(Exception):
@@ -64,7 +78,7 @@ def load_yaml(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """Parse one YAML document into a located tree; an empty document is None."""
-    return _Builder(path, max_nodes, max_depth, json_mode=False).load(text)
+    return _Builder(path, text, max_nodes, max_depth, json_mode=False).load(text)
 
 
 def load_json(
@@ -75,16 +89,27 @@ def load_json(
     max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> Any:
     """Parse a JSON document into a located tree (numbers read as JSON reads them)."""
-    return _Builder(path, max_nodes, max_depth, json_mode=True).load(text.replace("\t", " "))
+    builder = _Builder(path, text, max_nodes, max_depth, json_mode=True)
+    yaml_text = text.replace("\t", " ")
+    if "\\u" in yaml_text:
+        yaml_text = builder.rewrite_surrogate_pairs(yaml_text)
+    return builder.load(yaml_text)
 
 
 class _Builder:
-    def __init__(self, path: str, max_nodes: int, max_depth: int, json_mode: bool) -> None:
+    def __init__(
+        self, path: str, text: str, max_nodes: int, max_depth: int, json_mode: bool
+    ) -> None:
         self.path = path
+        self.text = text
         self.budget = max_nodes
+        self.max_nodes = max_nodes
         self.max_depth = max_depth
         self.json_mode = json_mode
         self._scalar = yaml.constructor.SafeConstructor()
+        self._lines: list[str] | None = None
+        self._shifts: dict[int, list[tuple[int, int]]] = {}
+        """0-based line -> (column in the rewritten text, columns removed up to there)."""
 
     def load(self, text: str) -> Any:
         try:
@@ -94,58 +119,154 @@ class _Builder:
             problem = error.problem or error.context or "invalid YAML"
             if mark is None:
                 raise LoadError(problem) from None
-            raise LoadError(problem, mark.line + 1, mark.column + 1) from None
+            line, column = self.position(mark.line, mark.column)
+            raise LoadError(problem, line, column) from None
         except yaml.YAMLError as error:
             raise LoadError(str(error).splitlines()[0] if str(error) else "invalid YAML") from None
         if root is None:
             return None
+        if "&" in text:
+            self.check_alias_expansion(root)
         return self.build(root, 0)
+
+    def rewrite_surrogate_pairs(self, text: str) -> str:
+        """Turn `\\uD83D\\uDE00` into `\\U0001F600`, remembering the column shift."""
+        line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+        pieces: list[str] = []
+        consumed = 0
+        removed_on_line: dict[int, int] = {}
+        for match in _SURROGATE_PAIR.finditer(text):
+            high = int(match.group("high"), 16)
+            low = int(match.group("low"), 16)
+            code_point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+            replacement = match.group("escapes") + f"\\U{code_point:08X}"
+            pieces.append(text[consumed : match.start()])
+            pieces.append(replacement)
+            consumed = match.end()
+            line = _line_of(line_starts, match.start())
+            removed = removed_on_line.get(line, 0) + len(match.group()) - len(replacement)
+            removed_on_line[line] = removed
+            # The column (0-based, in the rewritten line) just after the replacement.
+            rewritten_end = match.end() - line_starts[line] - removed
+            self._shifts.setdefault(line, []).append((rewritten_end, removed))
+        pieces.append(text[consumed:])
+        return "".join(pieces)
+
+    def position(self, line: int, column: int) -> tuple[int, int]:
+        """A 0-based libyaml mark as the 1-based line and column of the original text."""
+        shifts = self._shifts.get(line)
+        if shifts:
+            removed = 0
+            for rewritten_column, total_removed in shifts:
+                if column >= rewritten_column:
+                    removed = total_removed
+            column += removed
+        return line + 1, column + 1
 
     def location(self, node: yaml.Node) -> Location:
         start, end = node.start_mark, node.end_mark
-        return Location(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+        if self._shifts:
+            start_line, start_column = self.position(start.line, start.column)
+            end_line, end_column = self.position(end.line, end.column)
+        else:
+            start_line, start_column = start.line + 1, start.column + 1
+            end_line, end_column = end.line + 1, end.column + 1
+        if isinstance(node, yaml.ScalarNode) and node.style in _BLOCK_SCALAR_STYLES:
+            end_line, end_column = self.last_character_end(end.line, end.column)
+        return Location(self.path, start_line, start_column, end_line, end_column)
+
+    def value_location(self, node: yaml.Node, value: Any) -> Location:
+        """Where a built value is: containers know their tightened span."""
+        if isinstance(value, LMap | LList):
+            return value.location
+        return self.location(node)
+
+    def last_character_end(self, line: int, column: int) -> tuple[int, int]:
+        """The 1-based end of the last non-blank character before a 0-based mark."""
+        if self._lines is None:
+            self._lines = LINE_BREAK.split(self.text)
+        lines = self._lines
+        while line >= 0:
+            content = lines[line][:column] if line < len(lines) else ""
+            stripped = content.rstrip()
+            if stripped:
+                return line + 1, len(stripped) + 1
+            line -= 1
+            column = len(lines[line]) if line >= 0 else 0
+        return 1, 1
+
+    def check_alias_expansion(self, root: yaml.Node) -> None:
+        """Fail fast when aliases expand the document beyond the node budget.
+
+        Counts each distinct node once (memoised by identity), iteratively, so
+        a "billion laughs" document is rejected in time proportional to its
+        text, and a recursive alias is reported as such.
+        """
+        sizes: dict[int, int] = {}
+        open_nodes: set[int] = set()
+        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        while stack:
+            node, children_done = stack.pop()
+            identity = id(node)
+            if children_done:
+                open_nodes.discard(identity)
+                size = 1 + sum(sizes[id(child)] for child in _children(node))
+                if size > self.max_nodes:
+                    line, column = self.position(node.start_mark.line, node.start_mark.column)
+                    raise LoadError(
+                        "document too large after expanding YAML aliases (possible alias bomb)",
+                        line,
+                        column,
+                    )
+                sizes[identity] = size
+                continue
+            if identity in sizes:
+                continue
+            if identity in open_nodes:
+                line, column = self.position(node.start_mark.line, node.start_mark.column)
+                raise LoadError("recursive YAML alias", line, column)
+            open_nodes.add(identity)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
 
     def build(self, node: yaml.Node, depth: int) -> Any:
+        # Two Python frames per nesting level at most (build -> mapping/sequence
+        # -> build), so the depth limit keeps well inside the recursion limit.
         self.budget -= 1
         if self.budget < 0:
+            line, column = self.position(node.start_mark.line, node.start_mark.column)
             raise LoadError(
                 "document too large after expanding YAML aliases (possible alias bomb)",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+                line,
+                column,
             )
         if depth > self.max_depth:
-            raise LoadError(
-                f"nesting deeper than {self.max_depth} levels",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
+            line, column = self.position(node.start_mark.line, node.start_mark.column)
+            raise LoadError(f"nesting deeper than {self.max_depth} levels", line, column)
         tag = node.tag or ""
-        if tag.startswith("!") and not tag.startswith("!!"):
-            return self.intrinsic(tag[1:], node, depth)
+        intrinsic = tag[1:] if tag.startswith("!") and not tag.startswith("!!") else None
+        value: Any
         if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, depth)
-        if isinstance(node, yaml.SequenceNode):
-            sequence = LList(self.location(node))
-            for item in node.value:
-                sequence.add(self.build(item, depth + 1), self.location(item))
-            return sequence
-        return self.scalar(node)
-
-    def intrinsic(self, name: str, node: yaml.Node, depth: int) -> LMap:
-        location = self.location(node)
-        if isinstance(node, yaml.ScalarNode):
-            value: Any = node.value
-            if name == "GetAtt":
-                parts = node.value.split(".", 1)
-                value = LList(location)
-                for part in parts:
-                    value.add(part, location)
-        elif isinstance(node, yaml.SequenceNode):
-            value = LList(location)
-            for item in node.value:
-                value.add(self.build(item, depth + 1), self.location(item))
-        else:
             value = self.mapping(node, depth)
+        elif isinstance(node, yaml.SequenceNode):
+            value = self.sequence(node, depth)
+        elif intrinsic is None:
+            return self.scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        else:
+            value = node.value
+        if intrinsic is None:
+            return value
+        return self.intrinsic(intrinsic, node, value)
+
+    def intrinsic(self, name: str, node: yaml.Node, value: Any) -> LMap:
+        location = self.location(node)
+        if isinstance(value, LMap | LList):
+            location = _ending_at(location, value.location)
+        if name == "GetAtt" and isinstance(value, str):
+            parts = LList(location)
+            for part in value.split(".", 1):
+                parts.add(part, location)
+            value = parts
         key = name if name in _UNCONVERTED_TAGS else f"Fn::{name}"
         wrapper = LMap(location)
         tag_location = Location(
@@ -158,49 +279,68 @@ class _Builder:
         wrapper.put(key, value, tag_location, location)
         return wrapper
 
+    def sequence(self, node: yaml.SequenceNode, depth: int) -> LList:
+        location = self.location(node)
+        sequence = LList(location)
+        for item in node.value:
+            value = self.build(item, depth + 1)
+            sequence.add(value, self.value_location(item, value))
+        if not node.flow_style and sequence.item_locations:
+            sequence.location = _ending_at(location, sequence.item_locations[-1])
+        return sequence
+
     def mapping(self, node: yaml.MappingNode, depth: int) -> LMap:
-        mapping = LMap(self.location(node))
+        location = self.location(node)
+        merged: dict[str, tuple[Any, Location, Location]] = {}
+        explicit: list[tuple[str, Any, Location, Location]] = []
+        explicit_keys: dict[str, Location] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                self.merge(mapping, value_node, depth)
+                self.merge(merged, value_node, depth)
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise LoadError(
-                    "mapping keys must be strings",
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
+                line, column = self.position(key_node.start_mark.line, key_node.start_mark.column)
+                raise LoadError("mapping keys must be strings", line, column)
             key = str(key_node.value)
-            if key in mapping:
-                first = mapping.key_location(key)
+            key_location = self.location(key_node)
+            if key in explicit_keys:
                 raise LoadError(
-                    f"duplicate key '{key}' (first defined at line {first.line})",
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
+                    f"duplicate key '{key}' (first defined at line {explicit_keys[key].line})",
+                    key_location.line,
+                    key_location.column,
                 )
-            mapping.put(
-                key,
-                self.build(value_node, depth + 1),
-                self.location(key_node),
-                self.location(value_node),
-            )
+            explicit_keys[key] = key_location
+            value = self.build(value_node, depth + 1)
+            explicit.append((key, value, key_location, self.value_location(value_node, value)))
+        mapping = LMap(location)
+        # As YAML merges: keys written in the mapping override merged ones.
+        for key, (value, key_location, value_location) in merged.items():
+            if key not in explicit_keys:
+                mapping.put(key, value, key_location, value_location)
+        for key, value, key_location, value_location in explicit:
+            mapping.put(key, value, key_location, value_location)
+        if not node.flow_style and explicit:
+            mapping.location = _ending_at(location, explicit[-1][3])
         return mapping
 
-    def merge(self, mapping: LMap, value_node: yaml.Node, depth: int) -> None:
+    def merge(
+        self,
+        merged: dict[str, tuple[Any, Location, Location]],
+        value_node: yaml.Node,
+        depth: int,
+    ) -> None:
+        """Collect a `<<` merge; earlier sources win, as in YAML's merge key."""
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for source in sources:
-            merged = self.build(source, depth + 1)
-            if not isinstance(merged, LMap):
-                raise LoadError(
-                    "a merge key '<<' needs a mapping",
-                    source.start_mark.line + 1,
-                    source.start_mark.column + 1,
-                )
-            for key, value in merged.items():
-                if key not in mapping:
-                    mapping.put(key, value, merged.key_location(key), merged.value_location(key))
+            if not isinstance(source, yaml.MappingNode) or (source.tag or "").startswith("!"):
+                line, column = self.position(source.start_mark.line, source.start_mark.column)
+                raise LoadError("a merge key '<<' needs a mapping", line, column)
+            mapping = self.mapping(source, depth + 1)
+            for key, value in mapping.items():
+                if key not in merged:
+                    merged[key] = (value, mapping.key_location(key), mapping.value_location(key))
 
-    def scalar(self, node: yaml.Node) -> Any:
+    def scalar(self, node: yaml.ScalarNode) -> Any:
         text = node.value
         if self.json_mode:
             if node.style == '"':
@@ -229,3 +369,26 @@ class _Builder:
         # Timestamps (`Version: 2012-10-17`), binary and unknown tags stay text,
         # as CloudFormation reads them.
         return text
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [value for _key, value in node.value]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _ending_at(location: Location, last: Location) -> Location:
+    return Location(location.path, location.line, location.column, last.end_line, last.end_column)
+
+
+def _line_of(line_starts: list[int], offset: int) -> int:
+    low, high = 0, len(line_starts) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if line_starts[middle] <= offset:
+            low = middle
+        else:
+            high = middle - 1
+    return low
