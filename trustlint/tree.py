@@ -111,11 +111,39 @@ def expand(node: Any, location: Location) -> list[tuple[str | None, Any, Locatio
     """All concrete variants of `node`: (branch label or None, tree, location).
 
     A tree without alternatives is returned as its only variant, unchanged.
+    Labels of the form `name=value` are choices of one named condition: a
+    combination that takes two different values of the same condition cannot
+    deploy and is skipped (`Fn::If [C, ...]` twice in one statement).
     """
     if not contains_alternatives(node):
         return [(None, node, location)]
-    variants = list(itertools.islice(_expand(node, location), MAX_VARIANTS))
-    return [(" and ".join(labels) or None, tree, loc) for labels, tree, loc in variants]
+    variants = itertools.islice(
+        (v for v in _expand(node, location) if consistent(v[0])), MAX_VARIANTS
+    )
+    return [
+        (" and ".join(dict.fromkeys(labels)) or None, tree, loc) for labels, tree, loc in variants
+    ]
+
+
+def consistent(labels: tuple[str, ...]) -> bool:
+    """Whether branch labels agree on every named condition they mention.
+
+    A label value may list choices with `|` (`Env=dev|test`): two labels agree
+    when their choices overlap.
+    """
+    chosen: dict[str, set[str]] = {}
+    for label in labels:
+        name, equals, value = label.rpartition("=")
+        if not equals or not name:
+            continue
+        choices = set(value.split("|"))
+        previous = chosen.get(name)
+        if previous is not None:
+            choices &= previous
+            if not choices:
+                return False
+        chosen[name] = choices
+    return True
 
 
 def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
