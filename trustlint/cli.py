@@ -185,7 +185,8 @@ def _scan(args: argparse.Namespace) -> int:
     _write(_render(args.format, result, shown, args.output, args.show_suppressed), args.output)
     if args.write_baseline:
         count = write_baseline(args.write_baseline, result.findings)
-        sys.stderr.write(f"trustlint: wrote {count} findings to {args.write_baseline}\n")
+        entries = "1 finding" if count == 1 else f"{count} findings"
+        sys.stderr.write(f"trustlint: wrote {entries} to the baseline {args.write_baseline}\n")
         return EXIT_OK
     fail_on = args.fail_on or result.config.fail_on or "warning"
     return EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK

@@ -1,0 +1,96 @@
+"""GitHub Actions workflow commands: one annotation a finding, shown on the pull request.
+
+`::error file=templates/roles.yaml,line=12,col=9,endLine=12,endColumn=14,title=TL001
+wildcard-principal::Role ...`. Our `error`, `warning` and `note` become `::error`,
+`::warning` and `::notice`. The message is escaped as GitHub's toolkit escapes it
+(`%`, CR, LF), property values also for `:` and `,`, which delimit properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from trustlint.engine import ScanResult
+from trustlint.findings import Finding
+
+_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
+def render_github(result: ScanResult, findings: Sequence[Finding]) -> str:
+    from trustlint.catalogue import load_catalogue
+
+    names = {rule.id: rule.name for rule in load_catalogue().values()}
+    lines = [annotation(finding, names.get(finding.rule_id)) for finding in findings]
+    if result.stale_baseline:
+        stale = len(result.stale_baseline)
+        entries = (
+            "1 baseline entry no longer matches"
+            if stale == 1
+            else (f"{stale} baseline entries no longer match")
+        )
+        lines.append(
+            workflow_command(
+                "notice",
+                {"title": "trustlint baseline"},
+                f"{entries} any finding; rewrite the baseline with --write-baseline to prune",
+            )
+        )
+    lines.append(_summary(result, findings))
+    return "\n".join(lines) + "\n"
+
+
+def annotation(finding: Finding, rule_name: str | None) -> str:
+    """The workflow command that annotates `finding`."""
+    location = finding.location
+    properties = {"file": location.path, "line": str(location.line)}
+    if location.end_line == location.line:
+        # GitHub accepts columns only on a one-line annotation.
+        properties["col"] = str(location.column)
+        properties["endLine"] = str(location.end_line)
+        properties["endColumn"] = str(max(location.end_column, location.column))
+    else:
+        properties["endLine"] = str(location.end_line)
+    title = f"{finding.rule_id} {rule_name}" if rule_name else finding.rule_id
+    message = finding.message
+    command = _COMMANDS[finding.level]
+    if finding.suppression is not None:
+        command = "notice"
+        title += " (suppressed)"
+        message += f"\nSuppressed: {finding.suppression.reason}"
+    properties["title"] = title
+    for related in finding.related:
+        where = related.location
+        message += f"\n{where.path}:{where.line}:{where.column}: {related.message}"
+    return workflow_command(command, properties, message)
+
+
+def workflow_command(command: str, properties: dict[str, str], message: str) -> str:
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{command} {rendered}::{escape_data(message)}"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _summary(result: ScanResult, findings: Sequence[Finding]) -> str:
+    """A plain log line after the annotations."""
+    counted = [f for f in findings if f.suppression is None]
+    by_level = {level: sum(1 for f in counted if f.level == level) for level in _COMMANDS}
+    parts = [
+        f"trustlint: {_plural(len(counted), 'finding')} ({_plural(by_level['error'], 'error')}, "
+        f"{_plural(by_level['warning'], 'warning')}, {_plural(by_level['note'], 'note')})"
+    ]
+    if result.suppressed:
+        parts.append(f"{len(result.suppressed)} suppressed")
+    if result.baselined:
+        parts.append(f"{len(result.baselined)} accepted by the baseline")
+    return "; ".join(parts) + "."

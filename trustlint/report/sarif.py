@@ -1,0 +1,289 @@
+"""SARIF 2.1.0 output for GitHub code scanning (SPEC section 8).
+
+One run. The driver describes every rule of the catalogue; each result points
+at the principal, condition or property with a path relative to the
+repository root (`%SRCROOT%`), and carries two fingerprints: the
+`primaryLocationLineHash` that GitHub's upload-sarif would compute (see
+`line_hash`) and trustlint's logical fingerprint, which survives code moving.
+Files that could not be read or parsed (TL000) are also tool execution
+notifications. The output holds no time stamps or absolute paths, so the same
+input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from trustlint import __version__
+from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
+from trustlint.engine import PARSE_ERROR, ScanResult
+from trustlint.findings import Finding
+from trustlint.model import Location
+from trustlint.report.line_hash import file_line_hashes
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SOURCE_ROOT = "%SRCROOT%"
+LOGICAL_FINGERPRINT = "trustlint/v1"
+"""The `partialFingerprints` key of `Finding.fingerprint`; bump it if that changes."""
+LINE_HASH = "primaryLocationLineHash"
+
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+
+
+def render_sarif(
+    result: ScanResult,
+    findings: Sequence[Finding],
+    show_suppressed: bool = False,
+    *,
+    catalogue: Mapping[str, RuleInfo] | None = None,
+) -> str:
+    """The SARIF log of `findings` (those the caller chose to show) as JSON text."""
+    import sarif_om as sarif
+
+    rules = dict(sorted((catalogue if catalogue is not None else load_catalogue()).items()))
+    ordered = sorted(findings, key=Finding.sort_key)
+    for finding in ordered:
+        rules.setdefault(finding.rule_id, _placeholder_rule(finding))
+    rule_index = {rule_id: index for index, rule_id in enumerate(rules)}
+    hashes = _line_hashes(result, ordered)
+
+    results = [_result(sarif, finding, rule_index, hashes, show_suppressed) for finding in ordered]
+    invocation = sarif.Invocation(
+        execution_successful=True,
+        tool_execution_notifications=_parse_error_notifications(sarif, result, ordered, rule_index)
+        or None,
+        tool_configuration_notifications=_baseline_notifications(sarif, result) or None,
+    )
+    run = sarif.Run(
+        tool=sarif.Tool(
+            driver=sarif.ToolComponent(
+                name="trustlint",
+                version=__version__,
+                semantic_version=__version__,
+                information_uri=INFORMATION_URI,
+                rules=[_rule_descriptor(sarif, rule) for rule in rules.values()],
+            )
+        ),
+        original_uri_base_ids={
+            SOURCE_ROOT: sarif.ArtifactLocation(
+                description=sarif.Message(text="The root of the repository that was scanned.")
+            )
+        },
+        column_kind="unicodeCodePoints",
+        invocations=[invocation],
+        results=results,
+        properties=_baseline_properties(result),
+    )
+    log = _to_json(sarif.SarifLog(schema_uri=SARIF_SCHEMA, version=SARIF_VERSION, runs=[run]))
+    document = {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _rule_descriptor(sarif: Any, rule: RuleInfo) -> Any:
+    tags = list(dict.fromkeys((*rule.tags, "security")))
+    return sarif.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=sarif.MultiformatMessageString(text=rule.short_description),
+        full_description=sarif.MultiformatMessageString(text=rule.full_description),
+        help=sarif.MultiformatMessageString(text=rule.help, markdown=rule.help),
+        help_uri=rule.help_uri,
+        default_configuration=sarif.ReportingConfiguration(level=rule.level),
+        properties={
+            "tags": tags,
+            "precision": rule.precision,
+            "problem.severity": _PROBLEM_SEVERITY[rule.level],
+            "security-severity": rule.security_severity,
+        },
+    )
+
+
+def _placeholder_rule(finding: Finding) -> RuleInfo:
+    """A descriptor for a rule id missing from the catalogue, so every result has one."""
+    text = f"trustlint rule {finding.rule_id}; its description is not installed."
+    return RuleInfo(
+        id=finding.rule_id,
+        name="undocumented-rule",
+        level=finding.level,
+        security_severity="5.0",
+        tags=("security",),
+        precision="medium",
+        short_description=text,
+        full_description=text,
+        help=text + "\n",
+    )
+
+
+def _result(
+    sarif: Any,
+    finding: Finding,
+    rule_index: Mapping[str, int],
+    hashes: Mapping[tuple[str, int], str],
+    show_suppressed: bool,
+) -> Any:
+    fingerprints = {LOGICAL_FINGERPRINT: finding.fingerprint}
+    line_hash = hashes.get((finding.location.path, finding.location.line))
+    if line_hash is not None:
+        fingerprints[LINE_HASH] = line_hash
+    suppressions = None
+    if show_suppressed:
+        # upload-sarif wants every result to carry `suppressions` or none to.
+        suppressions = []
+        if finding.suppression is not None:
+            suppressions.append(
+                sarif.Suppression(kind="inSource", justification=finding.suppression.reason)
+            )
+    return sarif.Result(
+        rule_id=finding.rule_id,
+        rule_index=rule_index[finding.rule_id],
+        level=finding.level,
+        message=sarif.Message(text=finding.message),
+        locations=[sarif.Location(physical_location=_physical_location(sarif, finding.location))],
+        related_locations=[
+            sarif.Location(
+                id=number,
+                physical_location=_physical_location(sarif, related.location),
+                message=sarif.Message(text=related.message),
+            )
+            for number, related in enumerate(finding.related, start=1)
+        ]
+        or None,
+        partial_fingerprints=dict(sorted(fingerprints.items())),
+        suppressions=suppressions,
+    )
+
+
+def _physical_location(sarif: Any, location: Location) -> Any:
+    start_line = max(location.line, 1)
+    start_column = max(location.column, 1)
+    end_line = max(location.end_line, start_line)
+    end_column = location.end_column
+    if end_line == start_line:
+        end_column = max(end_column, start_column)
+    return sarif.PhysicalLocation(
+        artifact_location=sarif.ArtifactLocation(
+            uri=artifact_uri(location.path), uri_base_id=SOURCE_ROOT
+        ),
+        region=sarif.Region(
+            start_line=start_line,
+            start_column=start_column,
+            end_line=end_line,
+            end_column=max(end_column, 1),
+        ),
+    )
+
+
+def artifact_uri(path: str) -> str:
+    """A project-relative path as a relative URI reference: forward slashes, escaped."""
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    if normal.startswith("/") or normal == ".." or normal.startswith("../"):
+        raise ValueError(f"finding path {path!r} is not inside the project root")
+    return quote(normal.removeprefix("./"), safe="/")
+
+
+def _line_hashes(result: ScanResult, findings: Sequence[Finding]) -> dict[tuple[str, int], str]:
+    lines_by_path: dict[str, set[int]] = {}
+    for finding in findings:
+        lines_by_path.setdefault(finding.location.path, set()).add(finding.location.line)
+    hashes: dict[tuple[str, int], str] = {}
+    for path, lines in lines_by_path.items():
+        for line, value in file_line_hashes(result.root / path, lines).items():
+            hashes[(path, line)] = value
+    return hashes
+
+
+def _parse_error_notifications(
+    sarif: Any, result: ScanResult, findings: Sequence[Finding], rule_index: Mapping[str, int]
+) -> list[Any]:
+    """The shown TL000 findings that are unreadable or unparsable files."""
+    parse_errors = {
+        (error.location, error.message)
+        for error in (*result.errors, *(e for unit in result.units for e in unit.errors))
+    }
+    return [
+        sarif.Notification(
+            level="error",
+            message=sarif.Message(text=f"{finding.location.path}: {finding.message}"),
+            locations=[
+                sarif.Location(physical_location=_physical_location(sarif, finding.location))
+            ],
+            associated_rule=sarif.ReportingDescriptorReference(
+                id=PARSE_ERROR, index=rule_index[PARSE_ERROR]
+            ),
+        )
+        for finding in findings
+        if finding.rule_id == PARSE_ERROR and (finding.location, finding.message) in parse_errors
+    ]
+
+
+def _baseline_notifications(sarif: Any, result: ScanResult) -> list[Any]:
+    stale = len(result.stale_baseline)
+    if not stale:
+        return []
+    entries = (
+        "1 baseline entry no longer matches"
+        if stale == 1
+        else (f"{stale} baseline entries no longer match")
+    )
+    return [
+        sarif.Notification(
+            level="note",
+            message=sarif.Message(
+                text=f"{entries} any finding; rewrite the baseline with --write-baseline to prune"
+            ),
+        )
+    ]
+
+
+def _baseline_properties(result: ScanResult) -> dict[str, Any] | None:
+    if not result.baselined and not result.stale_baseline:
+        return None
+    return {
+        "baseline": {
+            "accepted": len(result.baselined),
+            "stale": [dict(sorted(entry.items())) for entry in result.stale_baseline],
+        }
+    }
+
+
+# The generated `sarif_om` classes give many properties a default (rank -1,
+# language en-US, byteOffset -1); writing those out is noise. A property is
+# written when it is set and differs from its default, and `level` always,
+# since readers should not have to know that SARIF's default is `warning`.
+_ALWAYS_WRITTEN = frozenset({"level"})
+# Identifying properties first, for people reading the file; the rest keep the
+# schema's (alphabetical) order.
+_LEADING = (
+    *("id", "ruleId", "ruleIndex", "name", "level", "message"),
+    *("startLine", "startColumn", "endLine", "endColumn"),
+)
+
+
+def _to_json(value: Any) -> Any:
+    import attr
+
+    if attr.has(type(value)):
+        data: dict[str, Any] = {}
+        for field in attr.fields(type(value)):
+            item = getattr(value, field.name)
+            if item is None:
+                continue
+            name = field.metadata["schema_property_name"]
+            default = field.default
+            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+                default = default.factory()
+            if item == default and name not in _ALWAYS_WRITTEN:
+                continue
+            data[name] = _to_json(item)
+        leading = {name: data.pop(name) for name in _LEADING if name in data}
+        return {**leading, **data}
+    if isinstance(value, Mapping):
+        return {str(key): _to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(item) for item in value]
+    return value
