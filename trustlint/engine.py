@@ -7,13 +7,13 @@ result into output and an exit code.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import LEVEL_RANK, Finding, Level
+from trustlint.loading import touches
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
 from trustlint.project import Project
 
@@ -105,7 +105,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
                 project_dir,
                 *(p for p in paths if not _is_within(p.resolve(), project_dir.resolve())),
             ]
-    units, errors = _load(scan_paths, root, config, cache_dir)
+    units, errors = _load(scan_paths, root, config, cache_dir, focus=report_paths)
     project = Project(units, config)
     findings = _run_checks(project, options)
     findings.extend(_parse_error_findings(units, errors))
@@ -114,10 +114,13 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings = _apply_suppressions(findings, units)
     if report_paths is not None:
         findings = [f for f in findings if _reported(f, report_paths)]
+        # The other units were read for context; the result is about these.
+        units = [unit for unit in units if touches(unit.paths, report_paths)]
     findings = sorted(set(findings), key=Finding.sort_key)
     result = ScanResult(root, config, units, findings, errors=errors)
     if options.baseline is not None:
-        _apply_baseline(result, options.baseline)
+        scope = [_relative(path, root) for path in paths]
+        _apply_baseline(result, options.baseline, scope)
     return result
 
 
@@ -150,15 +153,26 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _load(
-    paths: Sequence[Path], root: Path, config: Config, cache_dir: Path | None
+    paths: Sequence[Path],
+    root: Path,
+    config: Config,
+    cache_dir: Path | None,
+    focus: set[str] | None = None,
 ) -> tuple[list[SourceUnit], list[ParseError]]:
+    """Discover and load; with `focus`, only the units that bear on findings there."""
     from trustlint.discover import discover
     from trustlint.loading import load_units
 
     excludes = list(config.exclude)
     discovery = discover(paths, root, excludes)
     units = load_units(
-        discovery.files, discovery.terraform_dirs, root, config.load_options, cache_dir
+        discovery.files,
+        discovery.terraform_dirs,
+        root,
+        config.load_options,
+        cache_dir,
+        focus=focus,
+        account_for_path=config.account_for_path,
     )
     return units, list(discovery.errors)
 
@@ -244,6 +258,9 @@ def _suppression_covers(suppression: Suppression, finding: Finding) -> bool:
     if finding.location.line in (line, line + 1):
         return True
     resource = finding.resource_location
+    if resource is not None and line == resource.line - 1:
+        # A comment just above the resource's first line covers the resource.
+        return True
     return resource is not None and resource.contains_line(line)
 
 
@@ -266,21 +283,24 @@ def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> lis
 
 
 def _reported(finding: Finding, report_paths: set[str]) -> bool:
-    return finding.location.path in report_paths
+    return touches((finding.location.path,), report_paths)
 
 
-def _apply_baseline(result: ScanResult, baseline: dict[str, dict[str, str]]) -> None:
+def _apply_baseline(
+    result: ScanResult, baseline: dict[str, dict[str, str]], scope: Sequence[str]
+) -> None:
+    """Mark accepted findings; an entry is stale only if its file was in this scan's scope."""
     present = {f.fingerprint for f in result.findings if f.suppression is None}
     result.baselined = present & set(baseline)
-    result.stale_baseline = [entry for fp, entry in sorted(baseline.items()) if fp not in present]
+    result.stale_baseline = [
+        entry
+        for fingerprint, entry in sorted(baseline.items())
+        if fingerprint not in present and _in_scope(entry.get("path", ""), scope)
+    ]
 
 
-def run_git(args: Sequence[str], cwd: Path) -> str | None:
-    """Run a read-only git command; None when git is absent or fails."""
-    try:
-        completed = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return completed.stdout if completed.returncode == 0 else None
+def _in_scope(path: str, scope: Sequence[str]) -> bool:
+    return any(
+        item in (".", "") or path == item or path.startswith(item.rstrip("/") + "/")
+        for item in scope
+    )

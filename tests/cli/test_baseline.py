@@ -223,3 +223,37 @@ def test_a_baseline_that_cannot_be_written_is_a_usage_error(
     assert completed.stderr == (
         f"trustlint: error: cannot write baseline {target}: No such file or directory\n"
     )
+
+
+def test_entries_for_files_outside_a_partial_scan_are_not_stale(
+    project: Project, open_policy: Finding
+) -> None:
+    project.copy(CASES / "wildcard_trust_policy.json", "policies/other.json")
+    write_baseline(project)
+
+    completed = run_trustlint(
+        "scan", "policies/open.json", "--baseline", "baseline.json", cwd=project.root
+    )
+
+    assert completed.returncode == 0, completed.stdout
+    assert "no longer match" not in completed.stdout
+    assert completed.stdout.endswith("1 accepted by the baseline.\n")
+
+
+def test_an_entry_whose_file_was_fixed_is_stale_in_a_partial_scan_of_that_file(
+    project: Project, open_policy: Finding
+) -> None:
+    project.copy(CASES / "wildcard_trust_policy.json", "policies/other.json")
+    write_baseline(project)
+    (project.root / "policies" / "open.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}',
+        encoding="utf-8",
+    )
+
+    completed = run_trustlint(
+        "scan", "policies/open.json", "--baseline", "baseline.json", cwd=project.root
+    )
+
+    assert completed.returncode == 0, completed.stdout
+    assert "1 baseline entry no longer matches" in completed.stdout
