@@ -6,12 +6,14 @@ TL002 and TL003 ask this. The built-in vendor list comes from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from trustlint.arns import ACCOUNT_ID
 from trustlint.model import THIS_ACCOUNT
 
 
@@ -65,6 +67,9 @@ class AccountDirectory:
         the config say so, `THIS_ACCOUNT` when it is only "this unit's
         account", None when unknown.
         """
+        if account != THIS_ACCOUNT and not ACCOUNT_ID.match(account):
+            # A wildcard or a malformed id (TL013's) names no account in particular.
+            return AccountInfo(AccountKind.UNKNOWN)
         if account == THIS_ACCOUNT:
             # A policy's "this account" is the account of the unit it is written
             # in, which is the role's own unit.
@@ -79,3 +84,17 @@ class AccountDirectory:
         if vendor is not None:
             return AccountInfo(AccountKind.VENDOR, vendor)
         return AccountInfo(AccountKind.EXTERNAL)
+
+    def in_organization(self, organization_ids: Iterable[str]) -> bool:
+        """Whether callers fenced to `organization_ids` all belong to a configured organization."""
+        fenced = set(organization_ids)
+        return bool(fenced) and fenced <= self.organization_ids
+
+
+def describe_account(account: str, info: AccountInfo) -> str:
+    """How a message names an account: `its own account`, `account 464622532012 (Datadog)`."""
+    if info.kind is AccountKind.OWN:
+        return "its own account"
+    if info.name:
+        return f"account {account} ({info.name})"
+    return f"account {account}"
