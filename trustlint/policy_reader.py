@@ -102,6 +102,12 @@ def read_policy(
     """
     if isinstance(node, Unknown):
         return PolicyDocument(kind, location, name=name, unknown=node)
+    if isinstance(node, str) and not node.strip():
+        # An empty string is a policy still to be supplied (a module input
+        # defaulting to ""), not a policy AWS would read.
+        return PolicyDocument(
+            kind, location, name=name, unknown=Unknown("", location, "empty policy text")
+        )
     if isinstance(node, str):
         try:
             node = _from_json_string(node, location)
@@ -234,13 +240,24 @@ class _Reader:
                 fields["condition_location"] = key_location
         return Statement(**fields)
 
-    def _strings(self, node: Any, location: Location, element: str) -> tuple[Value, ...]:
+    def _strings(
+        self, node: Any, location: Location, element: str, numbers: bool = False
+    ) -> tuple[Value, ...]:
+        """A string or list of strings; with `numbers`, whole numbers count as their text.
+
+        An account id written unquoted in YAML (`AWS: 123456789012`) is a
+        number there, and IAM reads it as the account.
+        """
+        if numbers and _is_whole_number(node):
+            return (Value(str(node), location, raw_type(node)),)
         if isinstance(node, LList):
             values = []
             for index, item in enumerate(node):
                 item_location = node.item_location(index)
                 if isinstance(item, str | Unknown):
                     values.append(Value(item, item_location, raw_type(item)))
+                elif numbers and _is_whole_number(item):
+                    values.append(Value(str(item), item_location, raw_type(item)))
                 else:
                     self.defect(
                         f"{element} entries must be strings, not {_type_name(item)}", item_location
@@ -278,7 +295,10 @@ class _Reader:
                     node.key_location(key),
                 )
                 continue
-            for item in self._strings(value, node.value_location(key), f"Principal {key}"):
+            values = self._strings(
+                value, node.value_location(key), f"Principal {key}", numbers=True
+            )
+            for item in values:
                 principals.append(_principal(kind, item))
         return tuple(principals)
 
@@ -368,6 +388,10 @@ def split_operator(operator: str) -> tuple[str, Any, bool]:
     if if_exists:
         base = base[: -len("IfExists")]
     return base, qualifier, if_exists
+
+
+def _is_whole_number(node: Any) -> bool:
+    return isinstance(node, int) and not isinstance(node, bool)
 
 
 def _principal(kind: PrincipalKind, item: Value) -> Principal:
