@@ -45,6 +45,8 @@ class RuleInfo:
     options: dict[str, str] = field(default_factory=dict)
     """Option name -> description."""
     examples: tuple[RuleExample, ...] = ()
+    level_detail: str = ""
+    """When the rule reports above its default level, e.g. `error for a known vendor`."""
 
     @property
     def help_uri(self) -> str:
@@ -99,4 +101,5 @@ def _rule(data: dict[str, Any]) -> RuleInfo:
         help=data["help"].strip() + "\n",
         options={str(k): str(v) for k, v in (data.get("options") or {}).items()},
         examples=tuple(examples),
+        level_detail=str(data.get("level_detail") or ""),
     )

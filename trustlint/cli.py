@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
 
     rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
     explain = commands.add_parser("explain", help="explain one rule")
     explain.add_argument("rule", metavar="RULE", help="rule id (TL001) or name")
@@ -235,13 +235,29 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from trustlint.engine import load_project
+    from trustlint.engine import ScanOptions, run_scan
+    from trustlint.project import Project
     from trustlint.report.graph_export import render_graph
 
     _check_paths(args.paths)
-    project = load_project(tuple(args.paths), args.config, not args.no_cache)
-    _write(render_graph(project, args.format), args.output)
+    # A scan, so that edges are marked with the findings `scan` would report (config
+    # levels, selections and suppressions applied); named files still see the project.
+    result = run_scan(
+        ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
+    )
+    units = result.units
+    named = {_project_path(path, result.root) for path in args.paths if path.is_file()}
+    if named:
+        units = [unit for unit in units if named & {unit.unit, *unit.paths}]
+    project = Project(units, result.config)
+    _write(render_graph(project, args.format, result.active), args.output)
     return EXIT_OK
+
+
+def _project_path(path: Path, root: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _inspect(args: argparse.Namespace) -> int:

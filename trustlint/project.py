@@ -25,6 +25,8 @@ from trustlint.model import (
 )
 
 Principal = Role | User | Group
+AWS_MANAGED = "aws"
+"""The account field of AWS managed policy ARNs (`arn:aws:iam::aws:policy/...`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +131,9 @@ class Project:
                             entity,
                         )
             for policy in unit.managed_policies:
-                if policy.document is not None:
+                # AWS managed policies (in an account export) are AWS's text,
+                # not the project's: what matters is who they are attached to.
+                if policy.document is not None and policy.account != AWS_MANAGED:
                     yield PolicySubject(
                         unit,
                         policy.document,

@@ -24,12 +24,27 @@ def render_rules(fmt: str) -> str:
             for rule in catalogue.values()
         ]
         return json.dumps(data, indent=2) + "\n"
+    if fmt == "markdown":
+        return render_rules_markdown()
     width = max((len(rule.name) for rule in catalogue.values()), default=10)
     lines = [
         f"{rule.id}  {rule.name:<{width}}  {rule.level:<7}  {rule.short_description}"
         for rule in catalogue.values()
     ]
     return "\n".join(lines) + "\n"
+
+
+def render_rules_markdown() -> str:
+    """The rule table of the README."""
+    rows = [
+        "| id | name | default level | what it reports |",
+        "|---|---|---|---|",
+    ]
+    for rule in load_catalogue().values():
+        summary = rule.short_description.replace("|", "\\|")
+        level = f"{rule.level} ({rule.level_detail})" if rule.level_detail else rule.level
+        rows.append(f"| {rule.id} | `{rule.name}` | {level} | {summary} |")
+    return "\n".join(rows) + "\n"
 
 
 def find_rule(key: str) -> RuleInfo | None:
@@ -51,8 +66,9 @@ def render_explain(key: str) -> str | None:
     header = [
         f"{rule.id} {rule.name}",
         "",
-        f"Default level: {rule.level}  (security-severity {rule.security_severity}, "
-        f"precision {rule.precision})",
+        f"Default level: {rule.level}"
+        + (f"; {rule.level_detail}" if rule.level_detail else "")
+        + f"  (security-severity {rule.security_severity}, precision {rule.precision})",
         "",
         rule.full_description,
         "",
