@@ -50,6 +50,9 @@ _PRINCIPAL_KINDS: dict[str, PrincipalKind] = {
     "canonicaluser": "canonical",
 }
 _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
+MAX_JSON_STRING_DEPTH = 256
+"""Nesting a policy held in a JSON string may have; deeper is a defect, not a
+RecursionError (the loaders bound the depth of everything else)."""
 
 
 def raw_type(value: Any) -> Any:
@@ -112,7 +115,7 @@ def read_policy(
         try:
             node = _from_json_string(node, location)
         except ValueError as error:
-            defect = Defect(f"policy document is not valid JSON: {error}", location)
+            defect = Defect(_json_problem(error), location)
             return PolicyDocument(kind, location, name=name, defects=(defect,))
     reader = _Reader(kind)
     version: Value | None = None
@@ -123,7 +126,7 @@ def read_policy(
             try:
                 variant = _from_json_string(variant, variant_location)
             except ValueError as error:
-                reader.defect(f"policy document is not valid JSON: {error}", variant_location)
+                reader.defect(_json_problem(error), variant_location)
                 continue
         if not isinstance(variant, LMap):
             reader.defect(
@@ -304,7 +307,10 @@ class _Reader:
 
     def _conditions(self, node: Any, location: Location) -> tuple[Condition, ...]:
         if isinstance(node, Unknown):
-            return ()
+            # Conditions we cannot read may restrict anything: keep a condition
+            # whose operator and key are unknown, so no rule mistakes the
+            # statement for an unconditional one.
+            return (_unknown_condition(node, node, location),)
         if not isinstance(node, LMap):
             self.defect(f"Condition must be an object, not {_type_name(node)}", location)
             return ()
@@ -313,6 +319,7 @@ class _Reader:
             operator_location = node.key_location(operator)
             base, qualifier, if_exists = split_operator(operator)
             if isinstance(block, Unknown):
+                conditions.append(_unknown_condition(operator, block, operator_location))
                 continue
             if not isinstance(block, LMap):
                 self.defect(
@@ -390,6 +397,22 @@ def split_operator(operator: str) -> tuple[str, Any, bool]:
     return base, qualifier, if_exists
 
 
+def _unknown_condition(operator: Text, key: Unknown, location: Location) -> Condition:
+    base, qualifier, if_exists = (
+        split_operator(operator) if isinstance(operator, str) else ("", None, False)
+    )
+    return Condition(
+        operator=operator,
+        base_operator=base,
+        qualifier=qualifier,
+        if_exists=if_exists,
+        key=key,
+        values=(),
+        location=location,
+        operator_location=location,
+    )
+
+
 def _is_whole_number(node: Any) -> bool:
     return isinstance(node, int) and not isinstance(node, bool)
 
@@ -402,21 +425,37 @@ def _principal(kind: PrincipalKind, item: Value) -> Principal:
     return Principal(kind, value, item.location, arn)
 
 
+class _TooDeep(ValueError):
+    """A policy in a JSON string nested deeper than `MAX_JSON_STRING_DEPTH`."""
+
+
+def _json_problem(error: ValueError) -> str:
+    if isinstance(error, _TooDeep):
+        return f"policy document is nested deeper than {MAX_JSON_STRING_DEPTH} levels"
+    return f"policy document is not valid JSON: {error}"
+
+
 def _from_json_string(text: str, location: Location) -> Any:
     """Parse JSON held in a string; every element gets the string's location."""
-    return _locate(json.loads(text), location)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise _TooDeep() from None
+    return _locate(data, location, 0)
 
 
-def _locate(data: Any, location: Location) -> Any:
+def _locate(data: Any, location: Location, depth: int) -> Any:
+    if isinstance(data, dict | list) and depth > MAX_JSON_STRING_DEPTH:
+        raise _TooDeep()
     if isinstance(data, dict):
         mapping = LMap(location)
         for key, value in data.items():
-            mapping.put(str(key), _locate(value, location), location, location)
+            mapping.put(str(key), _locate(value, location, depth + 1), location, location)
         return mapping
     if isinstance(data, list):
         sequence = LList(location)
         for item in data:
-            sequence.add(_locate(item, location), location)
+            sequence.add(_locate(item, location, depth + 1), location)
         return sequence
     return data
 

@@ -111,3 +111,31 @@ def test_operators_split_into_qualifier_base_and_if_exists() -> None:
     assert split_operator("forallvalues:StringEquals") == ("StringEquals", "ForAllValues", False)
     assert split_operator("BoolIfExists") == ("Bool", None, True)
     assert split_operator("stringEquals") == ("stringEquals", None, False)
+
+
+def test_an_unresolved_condition_block_is_kept_as_an_unknown_condition() -> None:
+    statement = load_json('{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}', "p")
+    statement.put("Condition", Unknown("local.conditions", HERE), HERE, HERE)
+    document = LMap(HERE)
+    document.put("Statement", statement, HERE, HERE)
+
+    [read] = read_policy(document, HERE, "trust").statements
+
+    [condition] = read.conditions
+    assert isinstance(condition.key, Unknown) and isinstance(condition.operator, Unknown)
+
+
+def test_an_unresolved_operator_block_keeps_its_operator_and_an_unknown_key() -> None:
+    statement = load_json('{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}', "p")
+    conditions = LMap(HERE)
+    conditions.put("StringEquals", Unknown("var.org_condition", HERE), HERE, HERE)
+    statement.put("Condition", conditions, HERE, HERE)
+    document = LMap(HERE)
+    document.put("Statement", statement, HERE, HERE)
+
+    [read] = read_policy(document, HERE, "trust").statements
+
+    [condition] = read.conditions
+    assert condition.operator == "StringEquals"
+    assert condition.base_operator == "StringEquals"
+    assert isinstance(condition.key, Unknown)
