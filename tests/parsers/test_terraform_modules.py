@@ -1,0 +1,135 @@
+"""Terraform modules: local module calls and their inputs, tfvars, count and for_each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from terraform_helpers import load, managed_policy, only_statement, role, span, texts, trust
+
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.terraform import load_module
+from trustlint.model import THIS_ACCOUNT, Unknown
+
+
+def test_local_module_entities_get_module_addresses_and_keep_their_files() -> None:
+    unit = load("local_module_inputs")
+    assert unit.paths == ("main.tf", "modules/trusted_role/main.tf")
+    child = role(unit, "module.deployer.aws_iam_role.this")
+    assert child.resource.location.path == "modules/trusted_role/main.tf"
+    assert child.resource.unit == "."
+    # The input given by the caller, and the child's own default for `path`.
+    assert child.name.value == "deployer"
+    assert span(child.name.location) == (10, 10, 10, 18)
+    assert child.arn == f"arn:aws:iam::{THIS_ACCOUNT}:role/deploy/deployer"
+
+
+def test_module_inputs_reach_the_childs_policies() -> None:
+    statement = only_statement(
+        trust(load("local_module_inputs"), "module.deployer.aws_iam_role.this")
+    )
+    (principal,) = statement.principals
+    assert principal.value == "arn:aws:iam::888888888888:root"
+    assert principal.location.path == "modules/trusted_role/main.tf"
+    assert span(principal.location) == (17, 27, 17, 69)
+
+
+def test_module_outputs_resolve_in_the_caller() -> None:
+    policy = managed_policy(load("local_module_inputs"), "aws_iam_policy.assume_deployer")
+    assert policy.document is not None
+    statement = only_statement(policy.document)
+    assert texts(statement.resources) == [f"arn:aws:iam::{THIS_ACCOUNT}:role/deploy/deployer"]
+    assert span(statement.resources[0].location) == (11, 76, 11, 95)
+
+
+def test_tfvars_override_defaults_and_later_auto_tfvars_win() -> None:
+    unit = load("tfvars_precedence")
+    assert unit.paths == (
+        "a.auto.tfvars",
+        "b.auto.tfvars.json",
+        "terraform.tfvars",
+        "variables.tf",
+    )
+    (probe,) = unit.users
+    assert probe.name.value == "default-only,tfvars,a.auto,b.auto.json"
+    assert span(probe.name.location) == (20, 10, 20, 92)
+
+
+def test_a_variable_without_any_value_stays_unknown() -> None:
+    (probe,) = load("tfvars_precedence").users
+    assert probe.path is not None
+    assert isinstance(probe.path.value, Unknown)
+    assert probe.path.value.text == "/${var.no_value}/"
+    assert probe.path.value.reason == "variable no_value has no value"
+    assert span(probe.path.location) == (21, 10, 21, 29)
+    assert isinstance(probe.arn, Unknown)
+
+
+def test_count_zero_is_not_built_and_counted_resources_stay_one_entity() -> None:
+    unit = load("counted_resources")
+    assert [r.resource.address for r in unit.roles] == [
+        "aws_iam_role.enabled",
+        "aws_iam_role.per_key",
+        "aws_iam_role.single",
+    ]
+    assert unit.notes == ("aws_iam_role.disabled is not created (count or for_each is empty)",)
+    enabled = role(unit, "aws_iam_role.enabled")
+    assert isinstance(enabled.name.value, Unknown)
+    assert enabled.name.value.reason == "count.* differs per instance"
+    assert span(enabled.name.location) == (13, 24, 13, 48)
+
+
+def test_index_and_splat_on_counted_resources_resolve_like_the_plain_reference() -> None:
+    targets = {
+        a.resource.address: (a.target.value, span(a.target.location))
+        for a in load("counted_resources").attachments
+    }
+    assert targets == {
+        "aws_iam_role_policy_attachment.first": ("per-key", (24, 16, 24, 46)),
+        "aws_iam_role_policy_attachment.splat": ("single", (35, 16, 35, 48)),
+        # An index into a resource that is not created fails, so try() falls back.
+        "aws_iam_role_policy_attachment.missing": ("fallback", (40, 16, 40, 62)),
+    }
+
+
+def test_registry_sources_are_not_fetched_and_module_cycles_are_cut() -> None:
+    unit = load("remote_and_cyclic_modules")
+    assert unit.notes == (
+        "module.from_registry: source terraform-aws-modules/iam/aws//modules/iam-role is not "
+        "a local path; it is not fetched",
+        "module.loop.module.again: source ../loop calls itself; the cycle is not followed",
+    )
+    assert [g.resource.address for g in unit.groups] == ["module.loop.aws_iam_group.looped"]
+    uses_remote = trust(unit, "aws_iam_role.uses_remote")
+    assert uses_remote.unknown is not None
+    assert uses_remote.unknown.text == "module.from_registry.trust_policy"
+    assert uses_remote.statements == ()
+
+
+def test_reference_cycles_and_values_assigned_by_aws_stay_unknown() -> None:
+    unit = load("reference_cycles")
+    reasons = {}
+    for address in (
+        "aws_iam_role.cyclic",
+        "aws_iam_role.self_named",
+        "aws_iam_role.named_after_itself",
+    ):
+        name = role(unit, address).name.value
+        assert type(name) is Unknown
+        reasons[address] = name.reason
+    assert reasons == {
+        "aws_iam_role.cyclic": "the reference is part of a cycle",
+        "aws_iam_role.self_named": "aws_iam_role.self_named attribute is assigned by AWS",
+        "aws_iam_role.named_after_itself": "the name refers to itself",
+    }
+    assert all(isinstance(r.arn, Unknown) for r in unit.roles)
+
+
+def test_an_empty_policy_from_a_module_default_is_no_policy(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "policy" {\n  default = ""\n}\n\n'
+        'resource "aws_iam_policy" "this" {\n  name   = "p"\n  policy = var.policy\n}\n',
+        encoding="utf-8",
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    (policy,) = unit.managed_policies
+    assert policy.document is None

@@ -1,0 +1,1743 @@
+"""Terraform modules into the model: IAM resources, their policies, local modules.
+
+`load_module` reads every `.tf` file of a module directory, the root module's
+`terraform.tfvars` / `*.auto.tfvars`, the local modules it calls and the files
+its `file()` / `templatefile()` calls name, and builds the IAM entities of SPEC
+section 3. Expressions are evaluated by `hcl_eval` in a `ModuleScope`, which
+knows what Terraform's references mean here: variables (module inputs, tfvars,
+defaults, with `optional()` attributes filled in), locals (lazily, cycle-safe),
+the names and ARNs of IAM resources, `data.aws_caller_identity` (this account),
+`data.aws_iam_policy_document` (its statements as a located tree) and the
+outputs of local modules. Anything else is `Unknown`.
+
+A resource with `count` or `for_each` stays one entity (an index on it resolves
+like the plain reference); one whose `count` is 0 or whose `for_each` is empty
+is not built. Blocks holding a syntax error are never built: a truncated policy
+must not become a finding.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trustlint.discover import project_path
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.hcl_eval import (
+    Attribute,
+    Block,
+    EncodedJson,
+    EvalBudget,
+    EvalError,
+    Evaluator,
+    HclFile,
+    MappedStr,
+    Scope,
+    Site,
+    Step,
+    apply_steps,
+    iteration,
+    json_document,
+    locate_plain,
+    parse_hcl,
+    read_body,
+    syntax_problem,
+    without_nulls,
+)
+from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.yaml_loader import LoadError, load_json
+from trustlint.model import (
+    THIS_ACCOUNT,
+    GroupMembership,
+    Location,
+    ManagedPolicy,
+    OidcProvider,
+    OrganizationPolicy,
+    ParseError,
+    PermissionSet,
+    PolicyAttachment,
+    PolicyDocument,
+    PolicyKind,
+    Resource,
+    Role,
+    SourceUnit,
+    Suppression,
+    TargetKind,
+    Text,
+    Unknown,
+    User,
+    Value,
+    generated_name,
+)
+from trustlint.model import Group as IamGroup
+from trustlint.policy_reader import raw_type, read_policy, scalar_text
+from trustlint.suppressions import comment_suppressions
+from trustlint.tree import Alternatives, LList, LMap
+
+MAX_MODULE_NESTING = 16
+"""Local module calls deeper than this are not followed (a note says so)."""
+MAX_REFERENCE_CHAIN = 48
+"""Locals, variables and outputs being evaluated at once; beyond it, `Unknown`."""
+
+_MODULE_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_DEFAULT_POLICY_VERSION = "2012-10-17"
+_TFVARS_NAMES = ("terraform.tfvars", "terraform.tfvars.json")
+
+
+def load_module(directory: Path, root: Path, options: LoadOptions) -> SourceUnit:
+    """The Terraform module in `directory` (absolute) as one unit. Never raises on bad input."""
+    project = _Project(root, directory, options)
+    unit = project.relative(directory)
+    try:
+        module = ModuleScope(project, directory, prefix="", inputs=None, stack=(directory,))
+        entities = _Entities(project, unit)
+        entities.add_module(module)
+    except RecursionError:
+        # The evaluator bounds its own depth; this is the last line of defence.
+        first = project.first_path() or unit
+        project.error("expressions nested too deeply to evaluate", Location(first, 1, 1, 1, 2))
+        entities = _Entities(project, unit)
+    return entities.unit()
+
+
+def resource_blocks(
+    directory: Path, root: Path, options: LoadOptions
+) -> list[tuple[Block, str, tuple[Suppression, ...]]]:
+    """The `resource` blocks of a module directory that parse cleanly, each with
+    its file's project-relative path and suppression comments (for plans)."""
+    project = _Project(root, directory, options)
+    found: list[tuple[Block, str, tuple[Suppression, ...]]] = []
+    for path in _module_files(directory):
+        file = project.hcl_file(path)
+        if file is None:
+            continue
+        suppressions = tuple(
+            s for s in project.suppressions.values() if s.location.path == file.path
+        )
+        for block in read_body(file).blocks:
+            if block.type == "resource" and len(block.labels) == 2 and not block.has_error:
+                found.append((block, file.path, suppressions))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Files read by one load
+# ---------------------------------------------------------------------------
+
+
+class _Project:
+    """What one `load_module` call reads, reports and shares between modules."""
+
+    def __init__(self, root: Path, root_module: Path, options: LoadOptions) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.root_module = root_module
+        self.options = options
+        self.budget = EvalBudget(options.max_depth + 64)
+        self.paths: dict[str, None] = {}
+        self.errors: dict[tuple[str, int, int, str], ParseError] = {}
+        self.notes: dict[str, None] = {}
+        self.suppressions: dict[Location, Suppression] = {}
+        self.active: set[tuple[str, ...]] = set()
+        self._files: dict[str, HclFile | None] = {}
+        self._texts: dict[str, MappedStr | str] = {}
+
+    def relative(self, path: Path) -> str:
+        return project_path(path, self.root)
+
+    def first_path(self) -> str | None:
+        return next(iter(sorted(self.paths)), None)
+
+    def error(self, message: str, location: Location) -> None:
+        key = (location.path, location.line, location.column, message)
+        self.errors.setdefault(key, ParseError(message, location))
+
+    def note(self, text: str) -> None:
+        self.notes.setdefault(text, None)
+
+    def inside_root(self, path: Path) -> bool:
+        real = os.path.realpath(path)
+        return real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)
+
+    def hcl_file(self, path: Path) -> HclFile | None:
+        """A `.tf` / `.tfvars` file parsed, its problems reported; None if unreadable."""
+        relative = self.relative(path)
+        if relative in self._files:
+            return self._files[relative]
+        self.paths[relative] = None
+        file: HclFile | None = None
+        try:
+            text = read_source(path, self.options)
+        except SourceError as error:
+            self.error(
+                f"cannot read {relative}: {error.message}",
+                Location(relative, error.line, error.column, error.line, error.column + 1),
+            )
+        else:
+            file = parse_hcl(text, relative)
+            problem = syntax_problem(file, self.options.max_depth)
+            if problem is not None:
+                message, location = problem
+                self.error(f"cannot parse {relative}: {message}", location)
+            for suppression in comment_suppressions(text, relative):
+                self.suppressions.setdefault(suppression.location, suppression)
+        self._files[relative] = file
+        return file
+
+    def read_text(self, path: Path, site: Site) -> Any:
+        """`file()`: the text of a file inside the project, remembering its path."""
+        if not self.inside_root(path):
+            return site.unknown("the file is outside the project and is not read")
+        if not path.is_file():
+            raise EvalError(f"no such file: {self.relative(path)}")
+        relative = self.relative(path)
+        cached = self._texts.get(relative)
+        if cached is None:
+            self.paths[relative] = None
+            try:
+                cached = MappedStr(read_source(path, self.options), source_path=relative)
+            except SourceError as error:
+                cached = f"cannot read {relative}: {error.message}"
+                self.note(cached)
+            self._texts[relative] = cached
+        if isinstance(cached, MappedStr):
+            return cached
+        return site.unknown(cached)
+
+
+# ---------------------------------------------------------------------------
+# One module instance and what its names mean
+# ---------------------------------------------------------------------------
+
+_Computed = Callable[["ModuleScope", "_Address", Site], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Address:
+    """A resource block of a module and its full address."""
+
+    resource_type: str
+    name: str
+    block: Block
+    full: str
+    """With the module prefix: `module.app.aws_iam_role.exec`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """Name, path and ARN of an IAM role, user, group or policy resource."""
+
+    name: Any
+    path: Any
+    arn: Any
+    name_location: Location
+    path_location: Location | None
+
+
+_ARN_KINDS = {
+    "aws_iam_role": "role",
+    "aws_iam_user": "user",
+    "aws_iam_group": "group",
+    "aws_iam_policy": "policy",
+}
+_GENERATED_NAMES = frozenset({"aws_iam_role", "aws_iam_policy"})
+"""Types whose name Terraform generates when `name` is absent (`name_prefix`)."""
+
+
+class ModuleScope(Scope):
+    """A module instance: its blocks, its inputs, and the meaning of its references."""
+
+    def __init__(
+        self,
+        project: _Project,
+        directory: Path,
+        *,
+        prefix: str,
+        inputs: Mapping[str, Callable[[], Any]] | None,
+        stack: tuple[Path, ...],
+    ) -> None:
+        self.project = project
+        self.directory = directory
+        self.prefix = prefix
+        self.inputs = inputs
+        self.stack = stack
+        self.variables: dict[str, Block] = {}
+        self.locals: dict[str, Attribute] = {}
+        self.resources: dict[str, _Address] = {}
+        self.data: dict[str, Block] = {}
+        self.calls: dict[str, Block] = {}
+        self.outputs: dict[str, Block] = {}
+        self.broken: set[str] = set()
+        self._cache: dict[tuple[str, ...], Any] = {}
+        self._children: dict[str, ModuleScope | None] = {}
+        self._counts: dict[int, int | None] = {}
+        self._tfvars: dict[str, Any] | None = None
+        for path in _module_files(directory):
+            file = project.hcl_file(path)
+            if file is not None:
+                self._index(file)
+
+    # -- reading the module --------------------------------------------------------
+
+    def _index(self, file: HclFile) -> None:
+        for block in read_body(file).blocks:
+            kind, labels = block.type, block.labels
+            if kind == "locals":
+                for name, attribute in block.attributes.items():
+                    if not attribute.has_error:
+                        self.locals.setdefault(name, attribute)
+                    else:
+                        self.broken.add(f"local.{name}")
+                continue
+            key = _block_key(kind, labels)
+            if key is None:
+                continue
+            if block.has_error:
+                self.broken.add(key)
+                continue
+            if kind == "variable":
+                self.variables.setdefault(labels[0], block)
+            elif kind == "resource":
+                address = f"{labels[0]}.{labels[1]}"
+                if address in self.resources:
+                    self.project.note(
+                        f"{self.prefix}{address} is declared twice; the first is read"
+                    )
+                    continue
+                self.resources[address] = _Address(
+                    labels[0], labels[1], block, self.prefix + address
+                )
+            elif kind == "data":
+                self.data.setdefault(f"{labels[0]}.{labels[1]}", block)
+            elif kind == "module":
+                self.calls.setdefault(labels[0], block)
+            elif kind == "output":
+                self.outputs.setdefault(labels[0], block)
+
+    @property
+    def path_module(self) -> str:
+        relative = os.path.relpath(self.directory, self.project.root_module)
+        return Path(relative).as_posix()
+
+    # -- evaluation ------------------------------------------------------------------
+
+    def evaluator(self, file: HclFile, bindings: Mapping[str, Any] | None = None) -> Evaluator:
+        return Evaluator(file, self, bindings, self.project.budget)
+
+    def evaluate(self, attribute: Attribute, bindings: Mapping[str, Any] | None = None) -> Any:
+        return self.evaluator(attribute.file, bindings).evaluate(attribute.expression)
+
+    def _cached(self, key: tuple[str, ...], compute: Callable[[], Any], site: Site) -> Any:
+        if key in self._cache:
+            return self._cache[key]
+        active = self.project.active
+        full_key = (self.prefix, *key)
+        if full_key in active:
+            return site.unknown("the reference is part of a cycle")
+        if len(active) >= MAX_REFERENCE_CHAIN:
+            return site.unknown("references nested too deeply to evaluate")
+        active.add(full_key)
+        try:
+            value = compute()
+        finally:
+            active.discard(full_key)
+        self._cache[key] = value
+        return value
+
+    def reference(self, name: str, steps: Sequence[Step], site: Site) -> tuple[Any, int]:
+        first = steps[0].key if steps and steps[0].kind == "attr" else None
+        if name in ("var", "local") and first is not None:
+            value = self.variable(first, site) if name == "var" else self.local(first, site)
+            return _relocated(value, site), 1
+        if name == "path" and first is not None:
+            if first == "module":
+                return self.path_module, 1
+            if first == "root":
+                return ".", 1
+            return site.unknown(f"path.{first} depends on the machine"), 1
+        if name == "data":
+            return self._data_reference(steps, site)
+        if name == "module" and first is not None:
+            return self._module_reference(first, steps, site)
+        if first is not None and f"{name}.{first}" in self.resources:
+            return self._resource_reference(self.resources[f"{name}.{first}"], steps, site)
+        if first is not None and f"{name}.{first}" in self.broken:
+            return site.unknown(f"{name}.{first} has a syntax error"), len(steps)
+        if name in ("each", "count"):
+            return site.unknown(f"{name}.* differs per instance"), len(steps)
+        return site.unknown(
+            f"'{_reference_text(name, steps)}' is not known before deployment"
+        ), len(steps)
+
+    def read_file(self, path: str, site: Site) -> Any:
+        target = Path(path)
+        if not target.is_absolute():
+            target = self.project.root_module / target
+        return self.project.read_text(target, site)
+
+    # -- variables and locals -----------------------------------------------------------
+
+    def variable(self, name: str, site: Site) -> Any:
+        if name not in self.variables:
+            if f"variable.{name}" in self.broken:
+                return site.unknown(f"variable {name} has a syntax error")
+            return site.unknown(f"variable {name} is not declared")
+        return self._cached(("var", name), lambda: self._variable_value(name, site), site)
+
+    def _variable_value(self, name: str, site: Site) -> Any:
+        block = self.variables[name]
+        if self.inputs is not None and name in self.inputs:
+            value = self.inputs[name]()
+        elif self.inputs is None and name in self.tfvars():
+            value = self.tfvars()[name]
+        elif "default" in block.attributes:
+            value = self.evaluate(block.attributes["default"])
+        else:
+            return Unknown(f"var.{name}", block.location, f"variable {name} has no value")
+        type_attribute = block.attributes.get("type")
+        if type_attribute is None:
+            return value
+        return _TypeConversion(self.evaluator(type_attribute.file)).convert(
+            value, type_attribute.expression
+        )
+
+    def tfvars(self) -> dict[str, Any]:
+        """Values of the root module's variables from its tfvars files, later files winning."""
+        if self._tfvars is None:
+            self._tfvars = {}
+            for path in _tfvars_files(self.directory):
+                self._tfvars.update(self._read_tfvars(path))
+        return self._tfvars
+
+    def _read_tfvars(self, path: Path) -> dict[str, Any]:
+        if path.name.endswith(".json"):
+            relative = self.project.relative(path)
+            self.project.paths[relative] = None
+            try:
+                tree = load_json(
+                    read_source(path, self.project.options),
+                    relative,
+                    max_nodes=self.project.options.max_nodes,
+                    max_depth=self.project.options.max_depth,
+                )
+            except (SourceError, LoadError) as error:
+                line, column = getattr(error, "line", 1), getattr(error, "column", 1)
+                self.project.error(
+                    f"cannot parse {relative}: {error.message}",
+                    Location(relative, line, column, line, column + 1),
+                )
+                return {}
+            return dict(tree) if isinstance(tree, LMap) else {}
+        file = self.project.hcl_file(path)
+        if file is None:
+            return {}
+        values: dict[str, Any] = {}
+        constant = Evaluator(file, Scope(), None, self.project.budget)
+        for name, attribute in read_body(file).attributes.items():
+            if not attribute.has_error:
+                values[name] = constant.evaluate(attribute.expression)
+        return values
+
+    def local(self, name: str, site: Site) -> Any:
+        attribute = self.locals.get(name)
+        if attribute is None:
+            reason = "has a syntax error" if f"local.{name}" in self.broken else "is not declared"
+            return site.unknown(f"local.{name} {reason}")
+        return self._cached(("local", name), lambda: self.evaluate(attribute), site)
+
+    # -- resources ---------------------------------------------------------------------
+
+    def _resource_reference(
+        self, address: _Address, steps: Sequence[Step], site: Site
+    ) -> tuple[Any, int]:
+        used = 1
+        if len(steps) > used and steps[used].kind == "index":
+            used += 1
+        if len(steps) > used and steps[used].kind == "splat":
+            return self._resource_splat(address, steps[used].sub, site), used + 1
+        if len(steps) <= used or steps[used].kind != "attr":
+            return site.unknown(f"{address.full} as a whole is not evaluated"), len(steps)
+        if self.count_is_zero(address.block):
+            raise EvalError(f"{address.full} is not created (count or for_each is empty)")
+        return self.resource_attribute(address, str(steps[used].key), site), used + 1
+
+    def _resource_splat(self, address: _Address, sub: Sequence[Step], site: Site) -> Any:
+        count = self._count(address.block)
+        if not isinstance(count, int):
+            return site.unknown(f"{address.full}[*] has a number of instances not known")
+        if not sub or sub[0].kind != "attr":
+            return site.unknown(f"{address.full}[*] as a whole is not evaluated")
+        result = LList(site.location)
+        for _ in range(count):
+            value = self.resource_attribute(address, str(sub[0].key), site)
+            result.add(apply_steps(value, sub[1:], site), site.location)
+        return result
+
+    def resource_attribute(self, address: _Address, attribute: str, site: Site) -> Any:
+        computed = _COMPUTED_ATTRIBUTES.get((address.resource_type, attribute))
+        if computed is not None:
+            return computed(self, address, site)
+        configured = address.block.attributes.get(attribute)
+        if configured is not None:
+            return self.evaluate(configured)
+        return site.unknown(f"{address.full}.{attribute} is known only after deployment")
+
+    def identity(self, address: _Address) -> _Identity:
+        """Name, path and ARN of an IAM role, user, group or policy of this module."""
+        identity = self._cached(
+            ("identity", address.full), lambda: self._identity(address), _site_of(address)
+        )
+        if isinstance(identity, _Identity):
+            return identity
+        # A cycle through the name itself (a role named after its own ARN).
+        unknown = Unknown(address.full, address.block.location, "the name refers to itself")
+        return _Identity(unknown, "/", unknown, address.block.type_location, None)
+
+    def _identity(self, address: _Address) -> _Identity:
+        block = address.block
+        name_attribute = block.attributes.get("name")
+        name: Any = None
+        name_location = block.type_location
+        if name_attribute is not None:
+            name = _single(self.evaluate(name_attribute), name_attribute)
+            name_location = name_attribute.value_location
+        if name is None:
+            if address.resource_type in _GENERATED_NAMES:
+                name = generated_name(address.full)
+            else:
+                name = Unknown(f"{address.full}.name", block.location, "the name is not set")
+        path_attribute = block.attributes.get("path")
+        path: Any = "/"
+        path_location = None
+        if path_attribute is not None:
+            path = _single(self.evaluate(path_attribute), path_attribute)
+            path_location = path_attribute.value_location
+            if path is None:
+                path = "/"
+        kind = _ARN_KINDS[address.resource_type]
+        arn: Any
+        if isinstance(name, str) and isinstance(path, str):
+            arn = f"arn:{self.project.options.partition}:iam::{THIS_ACCOUNT}:{kind}{path}{name}"
+        else:
+            arn = Unknown(f"{address.full}.arn", block.location, "the name or path is not known")
+        return _Identity(name, path, arn, name_location, path_location)
+
+    def _count(self, block: Block) -> int | None:
+        """The known number of instances: 1 without count/for_each, None when unknown."""
+        key = id(block)
+        if key not in self._counts:
+            self._counts[key] = self._count_of(block)
+        return self._counts[key]
+
+    def _count_of(self, block: Block) -> int | None:
+        if "count" in block.attributes:
+            count = self.evaluate(block.attributes["count"])
+            if isinstance(count, bool) or not isinstance(count, int | float):
+                return None
+            return int(count)
+        if "for_each" in block.attributes:
+            each = self.evaluate(block.attributes["for_each"])
+            if isinstance(each, LList | LMap):
+                return len(each)
+            return None
+        return 1
+
+    def count_is_zero(self, block: Block) -> bool:
+        if "count" not in block.attributes and "for_each" not in block.attributes:
+            return False
+        return self._count(block) == 0
+
+    # -- data sources -----------------------------------------------------------------
+
+    def _data_reference(self, steps: Sequence[Step], site: Site) -> tuple[Any, int]:
+        if len(steps) < 2 or steps[0].kind != "attr" or steps[1].kind != "attr":
+            return site.unknown("an incomplete data source reference"), len(steps)
+        data_type, name = str(steps[0].key), str(steps[1].key)
+        used = 2
+        if len(steps) > used and steps[used].kind == "index":
+            used += 1
+        if len(steps) <= used or steps[used].kind != "attr":
+            return site.unknown(f"data.{data_type}.{name} as a whole is not evaluated"), len(steps)
+        attribute = str(steps[used].key)
+        key = f"{data_type}.{name}"
+        block = self.data.get(key)
+        if block is None and f"data.{key}" in self.broken:
+            return site.unknown(f"data.{key} has a syntax error"), used + 1
+        if block is not None and self.count_is_zero(block):
+            raise EvalError(f"data.{key} is not read (count or for_each is empty)")
+        return self._data_attribute(data_type, name, attribute, block, site), used + 1
+
+    def _data_attribute(
+        self, data_type: str, name: str, attribute: str, block: Block | None, site: Site
+    ) -> Any:
+        if data_type == "aws_caller_identity" and attribute in ("account_id", "id"):
+            return THIS_ACCOUNT
+        if data_type == "aws_partition" and attribute in ("partition", "id"):
+            return self.project.options.partition
+        if data_type == "aws_iam_policy_document" and attribute in ("json", "minified_json"):
+            if block is None:
+                return site.unknown(f"data.{data_type}.{name} is not declared")
+            return self._cached(
+                ("policy_document", name),
+                lambda: _PolicyDocument(self, block).build(),
+                site,
+            )
+        return site.unknown(f"data.{data_type}.{name}.{attribute} is read at deployment")
+
+    # -- modules ------------------------------------------------------------------------
+
+    def _module_reference(self, name: str, steps: Sequence[Step], site: Site) -> tuple[Any, int]:
+        used = 1
+        if len(steps) > used and steps[used].kind == "index":
+            used += 1
+        if len(steps) <= used or steps[used].kind != "attr":
+            return site.unknown(f"module.{name} as a whole is not evaluated"), len(steps)
+        output = str(steps[used].key)
+        child = self.child(name)
+        if child is None:
+            return site.unknown(f"module.{name} is not a local module that could be read"), (
+                used + 1
+            )
+        return child.output(output, site), used + 1
+
+    def output(self, name: str, site: Site) -> Any:
+        block = self.outputs.get(name)
+        if block is None or "value" not in block.attributes:
+            return site.unknown(f"output {name} is not declared in {self.path_module}")
+        return self._cached(
+            ("output", name), lambda: self.evaluate(block.attributes["value"]), site
+        )
+
+    def child(self, name: str) -> ModuleScope | None:
+        """The local module called `name`, instantiated with its inputs; None if not local."""
+        if name not in self._children:
+            self._children[name] = self._instantiate(name)
+        return self._children[name]
+
+    def _instantiate(self, name: str) -> ModuleScope | None:
+        block = self.calls.get(name)
+        if block is None:
+            return None
+        label = f"{self.prefix}module.{name}"
+        source_attribute = block.attributes.get("source")
+        source = self.evaluate(source_attribute) if source_attribute is not None else None
+        if not isinstance(source, str):
+            self.project.note(f"{label}: the module source is not a literal string")
+            return None
+        if not source.startswith(("./", "../")):
+            self.project.note(f"{label}: source {source} is not a local path; it is not fetched")
+            return None
+        directory = Path(os.path.normpath(self.directory / source))
+        if not self.project.inside_root(directory) or not directory.is_dir():
+            self.project.note(f"{label}: source {source} is not a directory inside the project")
+            return None
+        real = Path(os.path.realpath(directory))
+        if any(Path(os.path.realpath(seen)) == real for seen in self.stack):
+            self.project.note(f"{label}: source {source} calls itself; the cycle is not followed")
+            return None
+        if len(self.stack) > MAX_MODULE_NESTING:
+            self.project.note(f"{label}: modules nested deeper than {MAX_MODULE_NESTING} levels")
+            return None
+        if self.count_is_zero(block):
+            self.project.note(f"{label} is not created (count or for_each is empty)")
+            return None
+        inputs = {
+            key: _deferred(self, attribute)
+            for key, attribute in block.attributes.items()
+            if key not in _MODULE_ARGUMENTS
+        }
+        return ModuleScope(
+            self.project,
+            directory,
+            prefix=f"{label}.",
+            inputs=inputs,
+            stack=(*self.stack, directory),
+        )
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def expand_blocks(
+        self, block: Block, block_type: str, evaluator: Evaluator
+    ) -> list[tuple[Block, Evaluator] | Unknown]:
+        """The `block_type` blocks of `block`, `dynamic` ones expanded when their
+        `for_each` is known (else an `Unknown` in their place), in source order."""
+        found: list[tuple[Block, Evaluator] | Unknown] = []
+        for child in block.blocks:
+            if child.type == block_type:
+                found.append((child, evaluator))
+                continue
+            if child.type != "dynamic" or child.labels[:1] != (block_type,):
+                continue
+            content = next(iter(child.blocks_of("content")), None)
+            for_each = child.attributes.get("for_each")
+            if content is None or for_each is None:
+                continue
+            collection = evaluator.evaluate(for_each.expression)
+            items = iteration(collection) if not isinstance(collection, Unknown) else None
+            if items is None:
+                found.append(
+                    Unknown(
+                        f'dynamic "{block_type}"',
+                        child.location,
+                        "its for_each is not known before deployment",
+                    )
+                )
+                continue
+            iterator = child.attributes.get("iterator")
+            name = (
+                iterator.file.node_text(iterator.expression).strip()
+                if iterator is not None
+                else block_type
+            )
+            for key, value, location in items:
+                element = LMap(location)
+                element.put("key", key, location, location)
+                element.put("value", value, location, location)
+                found.append((content, evaluator.with_bindings({name: element})))
+        return found
+
+
+def _deferred(scope: ModuleScope, attribute: Attribute) -> Callable[[], Any]:
+    return lambda: scope.evaluate(attribute)
+
+
+def _module_files(directory: Path) -> list[Path]:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    return [Path(entry.path) for entry in entries if entry.name.endswith(".tf") and entry.is_file()]
+
+
+def _tfvars_files(directory: Path) -> list[Path]:
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
+    except OSError:
+        return []
+    ordered = [name for name in _TFVARS_NAMES if name in names]
+    ordered += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    return [directory / name for name in ordered]
+
+
+def _block_key(kind: str, labels: tuple[str, ...]) -> str | None:
+    if kind in ("variable", "module", "output") and len(labels) == 1:
+        return f"{kind}.{labels[0]}"
+    if kind == "resource" and len(labels) == 2:
+        return f"{labels[0]}.{labels[1]}"
+    if kind == "data" and len(labels) == 2:
+        return f"data.{labels[0]}.{labels[1]}"
+    return None
+
+
+def _reference_text(name: str, steps: Sequence[Step]) -> str:
+    parts = [name]
+    for step in steps:
+        if step.kind == "attr":
+            parts.append(f".{step.key}")
+        elif step.kind == "index":
+            parts.append("[...]")
+        else:
+            parts.append("[*]")
+    return "".join(parts)
+
+
+def _relocated(value: Any, site: Site) -> Any:
+    """An unresolved variable or local, reported where it is used."""
+    if type(value) is Unknown:
+        return Unknown(site.text, site.location, value.reason)
+    return value
+
+
+def _site_of(address: _Address) -> Site:
+    return Site(address.full, address.block.location)
+
+
+def _single(value: Any, attribute: Attribute) -> Any:
+    """A name or path: a string, None, or Unknown (never a list or alternatives)."""
+    if value is None or isinstance(value, Unknown):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    return Unknown(
+        attribute.file.node_text(attribute.expression)[:200],
+        attribute.value_location,
+        "not a single known string",
+    )
+
+
+# -- computed attributes of IAM resources ------------------------------------------------
+
+
+def _identity_part(part: str) -> _Computed:
+    def compute(scope: ModuleScope, address: _Address, site: Site) -> Any:
+        identity = scope.identity(address)
+        return getattr(identity, part)
+
+    return compute
+
+
+def _after_deployment(scope: ModuleScope, address: _Address, site: Site) -> Any:
+    return site.unknown(f"{address.full} attribute is assigned by AWS")
+
+
+def _oidc_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
+    url_attribute = address.block.attributes.get("url")
+    url = scope.evaluate(url_attribute) if url_attribute is not None else None
+    if not isinstance(url, str):
+        return site.unknown(f"{address.full}.url is not known")
+    host = str(url).removeprefix("https://")
+    return f"arn:{scope.project.options.partition}:iam::{THIS_ACCOUNT}:oidc-provider/{host}"
+
+
+def _deploy_time_id(scope: ModuleScope, address: _Address, site: Site) -> Any:
+    return generated_name(address.full)
+
+
+_COMPUTED_ATTRIBUTES: dict[tuple[str, str], _Computed] = {}
+for _type in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy"):
+    _COMPUTED_ATTRIBUTES[(_type, "arn")] = _identity_part("arn")
+    _COMPUTED_ATTRIBUTES[(_type, "name")] = _identity_part("name")
+    _COMPUTED_ATTRIBUTES[(_type, "path")] = _identity_part("path")
+    _COMPUTED_ATTRIBUTES[(_type, "id")] = _identity_part(
+        "arn" if _type == "aws_iam_policy" else "name"
+    )
+    _COMPUTED_ATTRIBUTES[(_type, "unique_id")] = _after_deployment
+    _COMPUTED_ATTRIBUTES[(_type, "create_date")] = _after_deployment
+_COMPUTED_ATTRIBUTES[("aws_iam_policy", "policy_id")] = _after_deployment
+_COMPUTED_ATTRIBUTES[("aws_iam_openid_connect_provider", "arn")] = _oidc_arn
+_COMPUTED_ATTRIBUTES[("aws_iam_openid_connect_provider", "id")] = _oidc_arn
+_COMPUTED_ATTRIBUTES[("aws_ssoadmin_permission_set", "arn")] = _deploy_time_id
+_COMPUTED_ATTRIBUTES[("aws_ssoadmin_permission_set", "id")] = _deploy_time_id
+_COMPUTED_ATTRIBUTES[("aws_organizations_policy", "id")] = _deploy_time_id
+_COMPUTED_ATTRIBUTES[("aws_organizations_policy", "arn")] = _after_deployment
+
+
+# ---------------------------------------------------------------------------
+# Variable types: optional attributes and scalar conversions
+# ---------------------------------------------------------------------------
+
+
+class _TypeConversion:
+    """Applies a variable's `type` to its value as Terraform does before use.
+
+    What matters for policies is `optional()`: an object attribute the caller
+    left out becomes null (or the optional's default) instead of missing.
+    """
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.file = evaluator.file
+
+    def convert(self, value: Any, type_node: Any) -> Any:
+        node = _unwrap(type_node)
+        if value is None or isinstance(value, Unknown | Alternatives | EncodedJson):
+            return value
+        if node.type == "variable_expr":
+            return _convert_scalar(value, self.file.node_text(node))
+        if node.type != "function_call":
+            return value
+        name = self.file.node_text(node.children[0])
+        arguments = _call_arguments(node)
+        if not arguments:
+            return value
+        if name == "optional":
+            return self.convert(value, arguments[0])
+        if name in ("list", "set") and isinstance(value, LList):
+            result = LList(value.location)
+            for index, item in enumerate(value):
+                result.add(self.convert(item, arguments[0]), value.item_location(index))
+            return result
+        if name == "map" and isinstance(value, LMap):
+            mapping = LMap(value.location)
+            for key, item in value.items():
+                mapping.put(
+                    key,
+                    self.convert(item, arguments[0]),
+                    value.key_location(key),
+                    value.value_location(key),
+                )
+            return mapping
+        if name == "object" and isinstance(value, LMap):
+            return self._object(value, arguments[0])
+        if name == "tuple" and isinstance(value, LList):
+            element_types = _tuple_items(_unwrap(arguments[0]))
+            result = LList(value.location)
+            for index, item in enumerate(value):
+                element_type = element_types[index] if index < len(element_types) else None
+                converted = item if element_type is None else self.convert(item, element_type)
+                result.add(converted, value.item_location(index))
+            return result
+        return value
+
+    def _object(self, value: LMap, spec_node: Any) -> Any:
+        spec = _unwrap(spec_node)
+        if spec.type != "object":
+            return value
+        result = LMap(value.location)
+        for element in spec.children:
+            if element.type != "object_elem":
+                continue
+            key_node, type_node = (c for c in element.children if c.type == "expression")
+            key = _literal_key(self.file, key_node)
+            if key is None:
+                return value
+            if key in value:
+                result.put(
+                    key,
+                    self.convert(value[key], type_node),
+                    value.key_location(key),
+                    value.value_location(key),
+                )
+                continue
+            default = self._optional_default(type_node)
+            if default is not _REQUIRED:
+                result.put(key, default, value.location, value.location)
+        return result
+
+    def _optional_default(self, type_node: Any) -> Any:
+        node = _unwrap(type_node)
+        if node.type != "function_call" or self.file.node_text(node.children[0]) != "optional":
+            return _REQUIRED
+        arguments = _call_arguments(node)
+        if len(arguments) < 2:
+            return None
+        return self.convert(self.evaluator.evaluate(arguments[1]), arguments[0])
+
+
+_REQUIRED: Any = object()
+
+
+def _unwrap(node: Any) -> Any:
+    while node.type in ("expression", "collection_value") and node.child_count == 1:
+        node = node.children[0]
+    return node
+
+
+def _call_arguments(node: Any) -> list[Any]:
+    arguments = next((c for c in node.children if c.type == "function_arguments"), None)
+    if arguments is None:
+        return []
+    return [c for c in arguments.children if c.type == "expression"]
+
+
+def _tuple_items(node: Any) -> list[Any]:
+    if node.type != "tuple":
+        return []
+    return [c for c in node.children if c.type == "expression"]
+
+
+def _literal_key(file: HclFile, node: Any) -> str | None:
+    inner = _unwrap(node)
+    if inner.type == "variable_expr":
+        return file.node_text(inner)
+    if inner.type == "literal_value":
+        inner = inner.children[0]
+    if inner.type == "string_lit":
+        text = file.node_text(inner)
+        return text[1:-1] if len(text) >= 2 else None
+    return None
+
+
+def _convert_scalar(value: Any, type_name: str) -> Any:
+    if type_name == "string" and isinstance(value, bool):
+        return "true" if value else "false"
+    if type_name == "string" and isinstance(value, int | float):
+        return str(value) if isinstance(value, int) or not value.is_integer() else str(int(value))
+    if type_name == "bool" and value in ("true", "false"):
+        return value == "true"
+    if type_name == "number" and isinstance(value, str):
+        try:
+            return int(value) if value.strip().lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return value
+    return value
+
+
+# ---------------------------------------------------------------------------
+# data "aws_iam_policy_document"
+# ---------------------------------------------------------------------------
+
+
+class _PolicyDocument:
+    """A policy document data source as the JSON tree it renders, located in its block.
+
+    Statements of `source_policy_documents` come first, then this block's
+    `statement`s, then `override_policy_documents`; a later statement with the
+    Sid of an earlier one replaces it, as the AWS provider merges them.
+    """
+
+    def __init__(self, scope: ModuleScope, block: Block) -> None:
+        self.scope = scope
+        self.block = block
+        self.evaluator = scope.evaluator(block.file)
+
+    def build(self) -> Any:
+        block = self.block
+        sources = self._documents("source_policy_documents", "source_json")
+        overrides = self._documents("override_policy_documents", "override_json")
+        if isinstance(sources, Unknown):
+            return sources
+        if isinstance(overrides, Unknown):
+            return overrides
+        statements: list[tuple[Any, Location]] = []
+        for document in sources:
+            _merge_statements(statements, document)
+        own: list[tuple[Any, Location]] = []
+        for entry in self.scope.expand_blocks(block, "statement", self.evaluator):
+            if isinstance(entry, Unknown):
+                own.append((entry, entry.location or block.location))
+            else:
+                statement_block, evaluator = entry
+                own.append((self._statement(statement_block, evaluator), statement_block.location))
+        _merge_statements(statements, own)
+        for document in overrides:
+            _merge_statements(statements, document)
+        tree = LMap(block.location)
+        version = block.attributes.get("version")
+        version_value = self.evaluator.evaluate(version.expression) if version else None
+        if version is not None and version_value is not None:
+            tree.put("Version", version_value, version.name_location, version.value_location)
+        else:
+            tree.put("Version", _DEFAULT_POLICY_VERSION, block.type_location, block.type_location)
+        policy_id = block.attributes.get("policy_id")
+        if policy_id is not None:
+            value = self.evaluator.evaluate(policy_id.expression)
+            if value is not None:
+                tree.put("Id", value, policy_id.name_location, policy_id.value_location)
+        statement_list = LList(block.location)
+        for statement, location in statements:
+            statement_list.add(statement, location)
+        tree.put("Statement", statement_list, block.type_location, block.location)
+        return EncodedJson(tree, block.location)
+
+    def _documents(self, *names: str) -> list[list[tuple[Any, Location]]] | Unknown:
+        documents: list[list[tuple[Any, Location]]] = []
+        for name in names:
+            attribute = self.block.attributes.get(name)
+            if attribute is None:
+                continue
+            value = self.evaluator.evaluate(attribute.expression)
+            if value is None:
+                continue
+            items: list[Any] = [value]
+            if name.endswith("documents"):
+                if isinstance(value, Unknown):
+                    return value
+                if not isinstance(value, LList):
+                    return Unknown(name, attribute.value_location, f"{name} is not a list")
+                items = list(value)
+            for item in items:
+                statements = _document_statements(item, attribute, self.scope.project.options)
+                if isinstance(statements, Unknown):
+                    return statements
+                documents.append(statements)
+        return documents
+
+    def _statement(self, block: Block, evaluator: Evaluator) -> Any:
+        statement = LMap(block.location)
+        for attribute_name, key in (("sid", "Sid"), ("effect", "Effect")):
+            attribute = block.attributes.get(attribute_name)
+            value = without_nulls(evaluator.evaluate(attribute.expression)) if attribute else None
+            if attribute is not None and value is not None:
+                statement.put(key, value, attribute.name_location, attribute.value_location)
+            elif key == "Effect":
+                statement.put(key, "Allow", block.type_location, block.type_location)
+        for block_type, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            principals = self._principals(block, block_type, evaluator)
+            if principals is not None:
+                value, key_location, value_location = principals
+                statement.put(key, value, key_location, value_location)
+        for attribute_name, key in (
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ):
+            attribute = block.attributes.get(attribute_name)
+            if attribute is None:
+                continue
+            value = without_nulls(evaluator.evaluate(attribute.expression))
+            if value is not None:
+                statement.put(key, value, attribute.name_location, attribute.value_location)
+        conditions = self._conditions(block, evaluator)
+        if conditions is not None:
+            value, key_location, value_location = conditions
+            statement.put("Condition", value, key_location, value_location)
+        return statement
+
+    def _principals(
+        self, block: Block, block_type: str, evaluator: Evaluator
+    ) -> tuple[Any, Location, Location] | None:
+        entries = self.scope.expand_blocks(block, block_type, evaluator)
+        if not entries:
+            return None
+        first = entries[0]
+        key_location = first.location if isinstance(first, Unknown) else first[0].type_location
+        key_location = key_location or block.location
+        blocks: list[tuple[Block, Any, Any]] = []
+        for entry in entries:
+            if isinstance(entry, Unknown):
+                return entry, key_location, entry.location or key_location
+            principal_block, principal_evaluator = entry
+            blocks.append(
+                (
+                    principal_block,
+                    _attribute_value(principal_block, "type", principal_evaluator),
+                    _attribute_value(principal_block, "identifiers", principal_evaluator),
+                )
+            )
+        if len(blocks) == 1 and blocks[0][1] == "*" and _only_star(blocks[0][2]):
+            identifiers = blocks[0][0].attributes.get("identifiers")
+            where = identifiers.value_location if identifiers else blocks[0][0].location
+            return "*", key_location, where
+        principals = LMap(blocks[0][0].location)
+        for principal_block, principal_type, identifiers in blocks:
+            if not isinstance(principal_type, str):
+                return (
+                    Unknown(
+                        f"{block_type} type", principal_block.location, "the type is not known"
+                    ),
+                    key_location,
+                    principal_block.location,
+                )
+            type_attribute = principal_block.attributes["type"]
+            identifiers_attribute = principal_block.attributes.get("identifiers")
+            where = (
+                identifiers_attribute.value_location
+                if identifiers_attribute
+                else principal_block.location
+            )
+            if principal_type in principals:
+                principals[principal_type] = _joined(principals[principal_type], identifiers, where)
+                continue
+            principals.put(principal_type, identifiers, type_attribute.value_location, where)
+        return principals, key_location, principals.location
+
+    def _conditions(
+        self, block: Block, evaluator: Evaluator
+    ) -> tuple[Any, Location, Location] | None:
+        entries = self.scope.expand_blocks(block, "condition", evaluator)
+        if not entries:
+            return None
+        first = entries[0]
+        key_location = (first.location if isinstance(first, Unknown) else None) or (
+            first[0].type_location if not isinstance(first, Unknown) else block.location
+        )
+        operators: LMap | None = None
+        for entry in entries:
+            if isinstance(entry, Unknown):
+                return entry, key_location, entry.location or key_location
+            condition_block, condition_evaluator = entry
+            if operators is None:
+                operators = LMap(condition_block.location)
+            test = _attribute_value(condition_block, "test", condition_evaluator)
+            variable = _attribute_value(condition_block, "variable", condition_evaluator)
+            values = _attribute_value(condition_block, "values", condition_evaluator)
+            if not isinstance(test, str) or not isinstance(variable, str):
+                return (
+                    Unknown(
+                        "condition", condition_block.location, "its test or variable is not known"
+                    ),
+                    key_location,
+                    condition_block.location,
+                )
+            test_attribute = condition_block.attributes["test"]
+            variable_attribute = condition_block.attributes["variable"]
+            values_attribute = condition_block.attributes.get("values")
+            values_location = (
+                values_attribute.value_location if values_attribute else condition_block.location
+            )
+            keys = operators.get(test)
+            if keys is None:
+                keys = LMap(condition_block.location)
+                operators.put(
+                    str(test), keys, test_attribute.value_location, condition_block.location
+                )
+            if variable in keys:
+                keys[variable] = _joined(keys[variable], values, values_location)
+            else:
+                keys.put(str(variable), values, variable_attribute.value_location, values_location)
+        if operators is None:
+            return None
+        return operators, key_location, operators.location
+
+
+def _attribute_value(block: Block, name: str, evaluator: Evaluator) -> Any:
+    attribute = block.attributes.get(name)
+    return evaluator.evaluate(attribute.expression) if attribute is not None else None
+
+
+def _only_star(identifiers: Any) -> bool:
+    if isinstance(identifiers, LList):
+        return len(identifiers) == 1 and identifiers[0] == "*"
+    return isinstance(identifiers, str) and identifiers == "*"
+
+
+def _joined(existing: Any, more: Any, location: Location) -> Any:
+    """Two principal identifier or condition value lists under the same key."""
+    if isinstance(existing, Unknown):
+        return existing
+    if isinstance(more, Unknown):
+        return more
+    result = LList(existing.location if isinstance(existing, LList) else location)
+    for part, part_location in ((existing, location), (more, location)):
+        if isinstance(part, LList):
+            for index, item in enumerate(part):
+                result.add(item, part.item_location(index))
+        elif part is not None:
+            result.add(part, part_location)
+    return result
+
+
+def _document_statements(
+    value: Any, attribute: Attribute, options: LoadOptions
+) -> list[tuple[Any, Location]] | Unknown:
+    """The statements of one source or override document, with their locations."""
+    location = attribute.value_location
+    tree = json_document(value, location, max_depth=options.max_depth, max_nodes=options.max_nodes)
+    if isinstance(tree, str):
+        try:
+            tree = locate_plain(json.loads(tree), location)
+        except ValueError:
+            return Unknown(attribute.name, location, "a merged document is not valid JSON")
+    if isinstance(tree, Unknown):
+        return tree
+    if not isinstance(tree, LMap):
+        return Unknown(attribute.name, location, "a merged document is not a JSON object")
+    statements = tree.get("Statement")
+    statement_location = tree.value_location("Statement")
+    if isinstance(statements, LMap):
+        return [(statements, statement_location)]
+    if isinstance(statements, LList):
+        return [(item, statements.item_location(i)) for i, item in enumerate(statements)]
+    if statements is None:
+        return []
+    return Unknown(attribute.name, location, "the statements of a merged document are not known")
+
+
+def _merge_statements(
+    statements: list[tuple[Any, Location]], new: Sequence[tuple[Any, Location]]
+) -> None:
+    for statement, location in new:
+        sid = statement.get("Sid") if isinstance(statement, LMap) else None
+        if isinstance(sid, str) and sid:
+            index = next(
+                (
+                    i
+                    for i, (existing, _) in enumerate(statements)
+                    if isinstance(existing, LMap) and existing.get("Sid") == sid
+                ),
+                None,
+            )
+            if index is not None:
+                statements[index] = (statement, location)
+                continue
+        statements.append((statement, location))
+
+
+# ---------------------------------------------------------------------------
+# Entities
+# ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Collected:
+    roles: list[Role] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    groups: list[IamGroup] = field(default_factory=list)
+    managed_policies: list[ManagedPolicy] = field(default_factory=list)
+    attachments: list[PolicyAttachment] = field(default_factory=list)
+    memberships: list[GroupMembership] = field(default_factory=list)
+    oidc_providers: list[OidcProvider] = field(default_factory=list)
+    permission_sets: list[tuple[Any, PermissionSet]] = field(default_factory=list)
+    permission_set_policies: list[tuple[Any, PolicyDocument, str]] = field(default_factory=list)
+    organization_policies: list[tuple[Any, OrganizationPolicy]] = field(default_factory=list)
+    organization_targets: list[tuple[Any, Value, str]] = field(default_factory=list)
+
+
+class _Entities:
+    """Builds the model entities of a module and of the local modules it calls."""
+
+    def __init__(self, project: _Project, unit: str) -> None:
+        self.project = project
+        self.unit_id = unit
+        self.collected = _Collected()
+        self._seen: set[int] = set()
+
+    def add_module(self, module: ModuleScope) -> None:
+        if id(module) in self._seen:
+            return
+        self._seen.add(id(module))
+        for address in module.resources.values():
+            builder = _BUILDERS.get(address.resource_type)
+            if builder is None:
+                continue
+            if module.count_is_zero(address.block):
+                self.project.note(f"{address.full} is not created (count or for_each is empty)")
+                continue
+            builder(self, module, address)
+        for name in module.calls:
+            child = module.child(name)
+            if child is not None:
+                self.add_module(child)
+
+    def unit(self) -> SourceUnit:
+        collected = self.collected
+        permission_sets = []
+        used_policies: set[int] = set()
+        for key, permission_set in collected.permission_sets:
+            for index, (target, document, _address) in enumerate(collected.permission_set_policies):
+                if target == key and index not in used_policies:
+                    used_policies.add(index)
+                    permission_set = _with_inline_policy(permission_set, document)
+                    break
+            permission_sets.append(permission_set)
+        for index, (_target, _document, address) in enumerate(collected.permission_set_policies):
+            if index not in used_policies:
+                self.project.note(f"{address}: the permission set it belongs to is not in the scan")
+        organization_policies = []
+        for key, policy in collected.organization_policies:
+            targets = tuple(v for target, v, _ in collected.organization_targets if target == key)
+            organization_policies.append(_with_targets(policy, targets))
+        project = self.project
+        return SourceUnit(
+            unit=self.unit_id,
+            format="terraform",
+            paths=tuple(sorted(project.paths)),
+            roles=tuple(collected.roles),
+            users=tuple(collected.users),
+            groups=tuple(collected.groups),
+            managed_policies=tuple(collected.managed_policies),
+            attachments=tuple(collected.attachments),
+            memberships=tuple(collected.memberships),
+            permission_sets=tuple(permission_sets),
+            organization_policies=tuple(organization_policies),
+            oidc_providers=tuple(collected.oidc_providers),
+            suppressions=tuple(sorted(project.suppressions.values(), key=lambda s: s.location)),
+            errors=tuple(sorted(project.errors.values(), key=lambda e: e.location)),
+            notes=tuple(project.notes),
+        )
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def resource(self, address: _Address) -> Resource:
+        return Resource(address.full, address.resource_type, address.block.location, self.unit_id)
+
+    def value(self, module: ModuleScope, block: Block, name: str) -> Value | None:
+        attribute = block.attributes.get(name)
+        if attribute is None:
+            return None
+        value = module.evaluate(attribute)
+        if value is None:
+            return None
+        return _to_value(value, attribute)
+
+    def values(self, module: ModuleScope, block: Block, name: str) -> tuple[Value, ...]:
+        attribute = block.attributes.get(name)
+        if attribute is None:
+            return ()
+        value = module.evaluate(attribute)
+        if value is None:
+            return ()
+        if isinstance(value, LList):
+            return tuple(
+                _to_value(item, attribute, value.item_location(index))
+                for index, item in enumerate(value)
+                if item is not None
+            )
+        return (_to_value(value, attribute),)
+
+    def policy(
+        self,
+        module: ModuleScope,
+        block: Block,
+        name: str,
+        kind: PolicyKind,
+        *,
+        evaluator: Evaluator | None = None,
+        policy_name: Text | None = None,
+    ) -> PolicyDocument | None:
+        attribute = block.attributes.get(name)
+        if attribute is None:
+            return None
+        evaluator = evaluator or module.evaluator(attribute.file)
+        value = evaluator.evaluate(attribute.expression)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            # An empty policy is no policy: a reusable module's default for an
+            # input its callers always give.
+            return None
+        options = self.project.options
+        location = attribute.value_location
+        tree = json_document(
+            value, location, max_depth=options.max_depth, max_nodes=options.max_nodes
+        )
+        return read_policy(tree, location, kind, policy_name)
+
+    def text(self, module: ModuleScope, block: Block, name: str) -> Text | None:
+        value = self.value(module, block, name)
+        return None if value is None else value.value
+
+
+def _to_value(value: Any, attribute: Attribute, location: Location | None = None) -> Value:
+    location = location or attribute.value_location
+    if isinstance(value, Unknown):
+        return Value(Unknown(value.text, value.location, value.reason), location, "unknown")
+    text = scalar_text(value)
+    if text is None or isinstance(value, EncodedJson):
+        return Value(
+            Unknown(
+                attribute.file.node_text(attribute.expression)[:200],
+                location,
+                "not a single known value",
+            ),
+            location,
+            "unknown",
+        )
+    return Value(str(text) if isinstance(text, str) else text, location, raw_type(value))
+
+
+def _identity_value(identity_part: Any, location: Location) -> Value:
+    if isinstance(identity_part, Unknown):
+        unknown = Unknown(identity_part.text, identity_part.location, identity_part.reason)
+        return Value(unknown, location, "unknown")
+    return Value(str(identity_part), location, "str")
+
+
+def _name_value(module: ModuleScope, address: _Address) -> tuple[_Identity, Value, Value | None]:
+    identity = module.identity(address)
+    name = _identity_value(identity.name, identity.name_location)
+    path = (
+        _identity_value(identity.path, identity.path_location)
+        if identity.path_location is not None
+        else None
+    )
+    return identity, name, path
+
+
+def _arn_text(identity: _Identity) -> Text:
+    arn = identity.arn
+    return arn if isinstance(arn, Unknown) else str(arn)
+
+
+def _build_role(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    block = address.block
+    identity, name, path = _name_value(module, address)
+    inline_policies: list[PolicyDocument] = []
+    for entry in module.expand_blocks(block, "inline_policy", module.evaluator(block.file)):
+        if isinstance(entry, Unknown):
+            unknown_policy = PolicyDocument(
+                "identity", entry.location or block.location, unknown=entry
+            )
+            inline_policies.append(unknown_policy)
+            continue
+        inline_block, evaluator = entry
+        policy_name = _attribute_value(inline_block, "name", evaluator)
+        document = entities.policy(
+            module,
+            inline_block,
+            "policy",
+            "identity",
+            evaluator=evaluator,
+            policy_name=_text(policy_name, inline_block),
+        )
+        if document is not None:
+            inline_policies.append(document)
+    entities.collected.roles.append(
+        Role(
+            resource=entities.resource(address),
+            name=name,
+            path=path,
+            arn=_arn_text(identity),
+            account=THIS_ACCOUNT,
+            partition=entities.project.options.partition,
+            trust_policy=entities.policy(module, block, "assume_role_policy", "trust"),
+            inline_policies=tuple(inline_policies),
+            managed_policy_arns=entities.values(module, block, "managed_policy_arns"),
+            permissions_boundary=entities.value(module, block, "permissions_boundary"),
+            max_session_duration=entities.value(module, block, "max_session_duration"),
+        )
+    )
+
+
+def _text(value: Any, block: Block) -> Text | None:
+    if value is None:
+        return None
+    if isinstance(value, Unknown):
+        return Unknown(value.text, value.location, value.reason)
+    text = scalar_text(value)
+    if isinstance(text, str):
+        return str(text)
+    return Unknown("name", block.location, "not a single known value")
+
+
+def _build_user(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    identity, name, path = _name_value(module, address)
+    entities.collected.users.append(
+        User(
+            resource=entities.resource(address),
+            name=name,
+            path=path,
+            arn=_arn_text(identity),
+            account=THIS_ACCOUNT,
+            partition=entities.project.options.partition,
+            permissions_boundary=entities.value(module, address.block, "permissions_boundary"),
+        )
+    )
+
+
+def _build_group(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    identity, name, path = _name_value(module, address)
+    entities.collected.groups.append(
+        IamGroup(
+            resource=entities.resource(address),
+            name=name,
+            path=path,
+            arn=_arn_text(identity),
+            account=THIS_ACCOUNT,
+            partition=entities.project.options.partition,
+        )
+    )
+
+
+def _build_managed_policy(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    identity, name, path = _name_value(module, address)
+    entities.collected.managed_policies.append(
+        ManagedPolicy(
+            resource=entities.resource(address),
+            name=name,
+            document=entities.policy(
+                module, address.block, "policy", "identity", policy_name=name.value
+            ),
+            arn=_arn_text(identity),
+            account=THIS_ACCOUNT,
+            path=path,
+        )
+    )
+
+
+def _inline_policy_builder(target_kind: TargetKind) -> _Builder:
+    def build(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+        block = address.block
+        target = entities.value(module, block, target_kind)
+        if target is None:
+            return
+        document = entities.policy(
+            module,
+            block,
+            "policy",
+            "identity",
+            policy_name=_policy_name(entities, module, address),
+        )
+        entities.collected.attachments.append(
+            PolicyAttachment(
+                resource=entities.resource(address),
+                target_kind=target_kind,
+                target=target,
+                document=document,
+            )
+        )
+
+    return build
+
+
+def _policy_name(entities: _Entities, module: ModuleScope, address: _Address) -> Text | None:
+    name = entities.text(module, address.block, "name")
+    if name is None and "name_prefix" in address.block.attributes:
+        return generated_name(address.full)
+    return name
+
+
+def _attachment_builder(target_kind: TargetKind) -> _Builder:
+    def build(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+        block = address.block
+        target = entities.value(module, block, target_kind)
+        policy_arn = entities.value(module, block, "policy_arn")
+        if target is None:
+            return
+        entities.collected.attachments.append(
+            PolicyAttachment(
+                resource=entities.resource(address),
+                target_kind=target_kind,
+                target=target,
+                policy_arn=policy_arn,
+            )
+        )
+
+    return build
+
+
+def _build_policy_attachment(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    block = address.block
+    policy_arn = entities.value(module, block, "policy_arn")
+    resource = entities.resource(address)
+    kinds: tuple[tuple[str, TargetKind], ...] = (
+        ("roles", "role"),
+        ("users", "user"),
+        ("groups", "group"),
+    )
+    for attribute, target_kind in kinds:
+        for target in entities.values(module, block, attribute):
+            entities.collected.attachments.append(
+                PolicyAttachment(
+                    resource=resource,
+                    target_kind=target_kind,
+                    target=target,
+                    policy_arn=policy_arn,
+                )
+            )
+
+
+def _build_group_membership(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    group = entities.value(module, address.block, "group")
+    if group is None:
+        return
+    entities.collected.memberships.append(
+        GroupMembership(
+            resource=entities.resource(address),
+            group=group,
+            users=entities.values(module, address.block, "users"),
+        )
+    )
+
+
+def _build_user_group_membership(
+    entities: _Entities, module: ModuleScope, address: _Address
+) -> None:
+    user = entities.value(module, address.block, "user")
+    if user is None:
+        return
+    resource = entities.resource(address)
+    for group in entities.values(module, address.block, "groups"):
+        entities.collected.memberships.append(
+            GroupMembership(resource=resource, group=group, users=(user,))
+        )
+
+
+def _build_oidc_provider(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    url = entities.value(module, address.block, "url")
+    if url is None:
+        return
+    arn = _oidc_arn(module, address, _site_of(address))
+    entities.collected.oidc_providers.append(
+        OidcProvider(
+            resource=entities.resource(address),
+            url=url,
+            client_ids=entities.values(module, address.block, "client_id_list"),
+            arn=arn if isinstance(arn, Unknown) else str(arn),
+        )
+    )
+
+
+def _build_permission_set(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    name = entities.value(module, address.block, "name") or Value(
+        Unknown(f"{address.full}.name", address.block.location, "the name is not set"),
+        address.block.location,
+        "unknown",
+    )
+    entities.collected.permission_sets.append(
+        (
+            generated_name(address.full),
+            PermissionSet(
+                resource=entities.resource(address),
+                name=name,
+                session_duration=entities.value(module, address.block, "session_duration"),
+            ),
+        )
+    )
+
+
+def _build_permission_set_policy(
+    entities: _Entities, module: ModuleScope, address: _Address
+) -> None:
+    block = address.block
+    document = entities.policy(module, block, "inline_policy", "identity")
+    target = _attribute_value(block, "permission_set_arn", module.evaluator(block.file))
+    if document is not None:
+        entities.collected.permission_set_policies.append((target, document, address.full))
+
+
+def _build_organization_policy(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    block = address.block
+    policy_type = entities.text(module, block, "type") or "SERVICE_CONTROL_POLICY"
+    kind = _ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
+    document = entities.policy(module, block, "content", kind) if kind is not None else None
+    name = entities.value(module, block, "name") or Value(
+        Unknown(f"{address.full}.name", block.location, "the name is not set"),
+        block.location,
+        "unknown",
+    )
+    entities.collected.organization_policies.append(
+        (
+            generated_name(address.full),
+            OrganizationPolicy(
+                resource=entities.resource(address),
+                name=name,
+                policy_type=policy_type,
+                document=document,
+            ),
+        )
+    )
+
+
+def _build_organization_attachment(
+    entities: _Entities, module: ModuleScope, address: _Address
+) -> None:
+    block = address.block
+    policy = _attribute_value(block, "policy_id", module.evaluator(block.file))
+    target = entities.value(module, block, "target_id")
+    if target is not None:
+        entities.collected.organization_targets.append((policy, target, address.full))
+
+
+_ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
+    "SERVICE_CONTROL_POLICY": "scp",
+    "RESOURCE_CONTROL_POLICY": "unknown",
+}
+"""Organization policy types that hold IAM policy language (tag and backup policies do not)."""
+
+
+def _with_inline_policy(permission_set: PermissionSet, document: PolicyDocument) -> PermissionSet:
+    return PermissionSet(
+        resource=permission_set.resource,
+        name=permission_set.name,
+        session_duration=permission_set.session_duration,
+        inline_policy=document,
+    )
+
+
+def _with_targets(policy: OrganizationPolicy, targets: tuple[Value, ...]) -> OrganizationPolicy:
+    return OrganizationPolicy(
+        resource=policy.resource,
+        name=policy.name,
+        policy_type=policy.policy_type,
+        document=policy.document,
+        targets=targets,
+    )
+
+
+_Builder = Callable[[_Entities, ModuleScope, _Address], None]
+_BUILDERS: dict[str, _Builder] = {
+    "aws_iam_role": _build_role,
+    "aws_iam_user": _build_user,
+    "aws_iam_group": _build_group,
+    "aws_iam_policy": _build_managed_policy,
+    "aws_iam_role_policy": _inline_policy_builder("role"),
+    "aws_iam_user_policy": _inline_policy_builder("user"),
+    "aws_iam_group_policy": _inline_policy_builder("group"),
+    "aws_iam_role_policy_attachment": _attachment_builder("role"),
+    "aws_iam_user_policy_attachment": _attachment_builder("user"),
+    "aws_iam_group_policy_attachment": _attachment_builder("group"),
+    "aws_iam_policy_attachment": _build_policy_attachment,
+    "aws_iam_group_membership": _build_group_membership,
+    "aws_iam_user_group_membership": _build_user_group_membership,
+    "aws_iam_openid_connect_provider": _build_oidc_provider,
+    "aws_ssoadmin_permission_set": _build_permission_set,
+    "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
+    "aws_organizations_policy": _build_organization_policy,
+    "aws_organizations_policy_attachment": _build_organization_attachment,
+}
+"""The resource types read, and how each becomes model entities."""

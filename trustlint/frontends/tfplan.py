@@ -1,0 +1,657 @@
+"""`terraform show -json` output (a plan, or state) into the model.
+
+A plan holds what Terraform resolved: names, account ids inside ARNs and
+policies as JSON strings are literal there. Each IAM resource of
+`planned_values` (or `values` for state) becomes an entity; its locations point
+at the `.tf` block of the same address when that block is found in the
+module's directory (the plan's directory for the root module, the sources in
+`configuration` for child modules), else into the plan file. Attributes the
+plan marks as known only after apply are `Unknown`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trustlint.arns import parse_arn
+from trustlint.frontends import LoadOptions
+from trustlint.model import (
+    THIS_ACCOUNT,
+    Group,
+    GroupMembership,
+    Location,
+    ManagedPolicy,
+    OidcProvider,
+    OrganizationPolicy,
+    PermissionSet,
+    PolicyAttachment,
+    PolicyDocument,
+    PolicyKind,
+    Resource,
+    Role,
+    SourceUnit,
+    Suppression,
+    TargetKind,
+    Text,
+    Unknown,
+    User,
+    Value,
+    generated_name,
+)
+from trustlint.policy_reader import raw_type, read_policy, scalar_text
+from trustlint.tree import LList, LMap
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+_MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
+_MODULE_STEP = re.compile(r"^module\.([^.\[]+)(?:\[[^\]]*\])?\.")
+_ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
+    "SERVICE_CONTROL_POLICY": "scp",
+    "RESOURCE_CONTROL_POLICY": "unknown",
+}
+
+
+def is_plan(tree: object) -> bool:
+    """`terraform show -json` output: `format_version` with planned or current values."""
+    if not isinstance(tree, dict) or "format_version" not in tree:
+        return False
+    return any(key in tree for key in ("planned_values", "values", "configuration"))
+
+
+def read_plan(tree: LMap, path: str, root: Path, options: LoadOptions) -> SourceUnit:
+    """The IAM entities of a plan or state file; `path` is its project-relative path."""
+    return _PlanReader(tree, path, root, options).read()
+
+
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PlanResource:
+    """One resource instance of the plan, and where its configuration is written."""
+
+    address: str
+    resource_type: str
+    values: LMap
+    location: Location
+    """The `.tf` block, or the resource's object in the plan file."""
+    block: Any
+    """The `hcl_eval.Block` of its configuration, or None when not found."""
+    unknown: frozenset[str]
+    """Attributes the plan knows only after apply."""
+
+
+class _PlanReader:
+    def __init__(self, tree: LMap, path: str, root: Path, options: LoadOptions) -> None:
+        self.tree = tree
+        self.path = path
+        self.root = root
+        self.options = options
+        self.plan_directory = Path(os.path.abspath(root / path)).parent
+        self.paths: dict[str, None] = {path: None}
+        self.suppressions: dict[Location, Suppression] = {}
+        self.notes: list[str] = []
+        self._blocks: dict[Path, dict[str, Any]] = {}
+        self._after_unknown = self._unknown_attributes()
+        self.account = self._caller_account()
+
+    def read(self) -> SourceUnit:
+        entities = _PlanEntities(self)
+        for resource in self._resources():
+            builder = _BUILDERS.get(resource.resource_type)
+            if builder is not None:
+                builder(entities, resource)
+        return entities.unit()
+
+    # -- walking the plan --------------------------------------------------------------
+
+    def _root_module(self) -> LMap | None:
+        for key in ("planned_values", "values"):
+            section = self.tree.get(key)
+            if isinstance(section, LMap) and isinstance(section.get("root_module"), LMap):
+                root_module: LMap = section["root_module"]
+                return root_module
+        return None
+
+    def _resources(self) -> Iterator[_PlanResource]:
+        root_module = self._root_module()
+        if root_module is None:
+            return
+        for module in _modules(root_module):
+            resources = module.get("resources")
+            if not isinstance(resources, LList):
+                continue
+            for index, item in enumerate(resources):
+                if not isinstance(item, LMap) or item.get("mode", "managed") != "managed":
+                    continue
+                address, resource_type = item.get("address"), item.get("type")
+                values = item.get("values")
+                if not isinstance(address, str) or not isinstance(resource_type, str):
+                    continue
+                if not isinstance(values, LMap):
+                    values = LMap(resources.item_location(index))
+                block = self._block(address)
+                location = block.location if block is not None else resources.item_location(index)
+                yield _PlanResource(
+                    address,
+                    resource_type,
+                    values,
+                    location,
+                    block,
+                    self._after_unknown.get(address, frozenset()),
+                )
+
+    def _unknown_attributes(self) -> dict[str, frozenset[str]]:
+        changes = self.tree.get("resource_changes")
+        result: dict[str, frozenset[str]] = {}
+        if not isinstance(changes, LList):
+            return result
+        for change in changes:
+            if not isinstance(change, LMap) or not isinstance(change.get("address"), str):
+                continue
+            detail = change.get("change")
+            after_unknown = detail.get("after_unknown") if isinstance(detail, LMap) else None
+            if isinstance(after_unknown, LMap):
+                result[change["address"]] = frozenset(
+                    key for key, value in after_unknown.items() if value is not False
+                )
+        return result
+
+    def _caller_account(self) -> str | None:
+        for key in ("prior_state", "planned_values", "values"):
+            section = self.tree.get(key)
+            if key == "prior_state" and isinstance(section, LMap):
+                section = section.get("values")
+            if not isinstance(section, LMap) or not isinstance(section.get("root_module"), LMap):
+                continue
+            for module in _modules(section["root_module"]):
+                resources = module.get("resources")
+                for item in resources if isinstance(resources, LList) else ():
+                    if not isinstance(item, LMap) or item.get("type") != "aws_caller_identity":
+                        continue
+                    values = item.get("values")
+                    account = values.get("account_id") if isinstance(values, LMap) else None
+                    if isinstance(account, str) and account:
+                        return account
+        return None
+
+    # -- configuration -----------------------------------------------------------------
+
+    def _block(self, address: str) -> Any:
+        """The `.tf` block configuring a resource instance, or None."""
+        directory = self.plan_directory
+        calls = self._configuration_calls()
+        rest = address
+        while True:
+            match = _MODULE_STEP.match(rest)
+            if match is None:
+                break
+            call = calls.get(match.group(1)) if calls is not None else None
+            source = call.get("source") if isinstance(call, LMap) else None
+            if not isinstance(source, str) or not source.startswith(("./", "../")):
+                return None
+            directory = Path(os.path.normpath(directory / source))
+            module = call.get("module") if isinstance(call, LMap) else None
+            calls = module.get("module_calls") if isinstance(module, LMap) else None
+            rest = rest[match.end() :]
+        return self._blocks_in(directory).get(_INDEX.sub("", rest))
+
+    def _configuration_calls(self) -> LMap | None:
+        configuration = self.tree.get("configuration")
+        root_module = configuration.get("root_module") if isinstance(configuration, LMap) else None
+        calls = root_module.get("module_calls") if isinstance(root_module, LMap) else None
+        return calls if isinstance(calls, LMap) else None
+
+    def _blocks_in(self, directory: Path) -> dict[str, Any]:
+        if directory in self._blocks:
+            return self._blocks[directory]
+        blocks: dict[str, Any] = {}
+        self._blocks[directory] = blocks
+        real_root = os.path.realpath(self.root)
+        real = os.path.realpath(directory)
+        if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
+            return blocks
+        # Only a plan whose configuration is present needs the HCL parser.
+        from trustlint.frontends import terraform
+
+        for block, file_path, suppressions in terraform.resource_blocks(
+            directory, self.root, self.options
+        ):
+            key = f"{block.labels[0]}.{block.labels[1]}"
+            if key not in blocks:
+                blocks[key] = block
+            self.paths[file_path] = None
+            for suppression in suppressions:
+                self.suppressions.setdefault(suppression.location, suppression)
+        return blocks
+
+
+def _modules(root_module: LMap) -> Iterator[LMap]:
+    stack = [root_module]
+    while stack:
+        module = stack.pop()
+        yield module
+        children = module.get("child_modules")
+        if isinstance(children, LList):
+            stack.extend(reversed([c for c in children if isinstance(c, LMap)]))
+
+
+# ---------------------------------------------------------------------------
+# Entities
+# ---------------------------------------------------------------------------
+
+
+class _PlanEntities:
+    def __init__(self, reader: _PlanReader) -> None:
+        self.reader = reader
+        self.roles: list[Role] = []
+        self.users: list[User] = []
+        self.groups: list[Group] = []
+        self.managed_policies: list[ManagedPolicy] = []
+        self.attachments: list[PolicyAttachment] = []
+        self.memberships: list[GroupMembership] = []
+        self.oidc_providers: list[OidcProvider] = []
+        self.permission_sets: list[tuple[frozenset[str], PermissionSet]] = []
+        self.permission_set_policies: list[tuple[Any, PolicyDocument]] = []
+        self.organization_policies: list[tuple[frozenset[str], OrganizationPolicy]] = []
+        self.organization_targets: list[tuple[Any, Value]] = []
+
+    @property
+    def partition(self) -> str:
+        return self.reader.options.partition
+
+    def unit(self) -> SourceUnit:
+        reader = self.reader
+        permission_sets = []
+        for keys, permission_set in self.permission_sets:
+            document = next(
+                (doc for target, doc in self.permission_set_policies if target in keys), None
+            )
+            if document is not None:
+                permission_set = PermissionSet(
+                    permission_set.resource,
+                    permission_set.name,
+                    permission_set.session_duration,
+                    document,
+                )
+            permission_sets.append(permission_set)
+        organization_policies = []
+        for keys, policy in self.organization_policies:
+            targets = tuple(t for policy_key, t in self.organization_targets if policy_key in keys)
+            organization_policies.append(
+                OrganizationPolicy(
+                    policy.resource, policy.name, policy.policy_type, policy.document, targets
+                )
+            )
+        return SourceUnit(
+            unit=reader.path,
+            format="terraform-plan",
+            paths=tuple(sorted(reader.paths)),
+            account=reader.account,
+            roles=tuple(self.roles),
+            users=tuple(self.users),
+            groups=tuple(self.groups),
+            managed_policies=tuple(self.managed_policies),
+            attachments=tuple(self.attachments),
+            memberships=tuple(self.memberships),
+            permission_sets=tuple(permission_sets),
+            organization_policies=tuple(organization_policies),
+            oidc_providers=tuple(self.oidc_providers),
+            suppressions=tuple(sorted(reader.suppressions.values(), key=lambda s: s.location)),
+            notes=tuple(reader.notes),
+        )
+
+    # -- values ---------------------------------------------------------------------------
+
+    def resource(self, item: _PlanResource) -> Resource:
+        return Resource(item.address, item.resource_type, item.location, self.reader.path)
+
+    def location(self, item: _PlanResource, key: str) -> Location:
+        """Where attribute `key` is written: in the `.tf` block, else in the plan."""
+        if item.block is not None:
+            attribute = item.block.attributes.get(key)
+            return attribute.value_location if attribute is not None else item.location
+        return item.values.value_location(key) if key in item.values else item.location
+
+    def raw(self, item: _PlanResource, key: str) -> Any:
+        if key in item.unknown and item.values.get(key) is None:
+            return Unknown(f"{item.address}.{key}", self.location(item, key), "known after apply")
+        return item.values.get(key)
+
+    def value(self, item: _PlanResource, key: str) -> Value | None:
+        return _value(self.raw(item, key), self.location(item, key))
+
+    def values(self, item: _PlanResource, key: str) -> tuple[Value, ...]:
+        raw = self.raw(item, key)
+        location = self.location(item, key)
+        if isinstance(raw, LList):
+            exact = item.block is None
+            return tuple(
+                _value(element, raw.item_location(index) if exact else location)
+                or Value("", location)
+                for index, element in enumerate(raw)
+                if element is not None
+            )
+        single = _value(raw, location)
+        return () if single is None else (single,)
+
+    def policy(
+        self,
+        item: _PlanResource,
+        key: str,
+        kind: PolicyKind,
+        *,
+        name: Text | None = None,
+        raw: Any = None,
+        location: Location | None = None,
+    ) -> PolicyDocument | None:
+        document = self.raw(item, key) if raw is None else raw
+        if document is None or document == "":
+            return None
+        return read_policy(document, location or self.location(item, key), kind, name)
+
+    def account_of(self, arn: Any) -> Text:
+        if isinstance(arn, str):
+            parsed = parse_arn(arn)
+            if parsed is not None and parsed.account:
+                return parsed.account
+        return self.reader.account or THIS_ACCOUNT
+
+    def identity(self, item: _PlanResource, kind: str) -> tuple[Value, Value | None, Text]:
+        """Name, path and ARN of a role, user, group or policy instance."""
+        name = self.value(item, "name")
+        if name is None or (isinstance(name.value, Unknown) and "name_prefix" in item.values):
+            name = Value(generated_name(item.address), self.location(item, "name"))
+        path = self.value(item, "path")
+        arn_raw = self.raw(item, "arn")
+        arn: Text
+        if isinstance(arn_raw, str) and arn_raw:
+            arn = arn_raw
+        elif isinstance(name.value, str):
+            path_text = path.value if path is not None and isinstance(path.value, str) else "/"
+            account = self.reader.account or THIS_ACCOUNT
+            arn = f"arn:{self.partition}:iam::{account}:{kind}{path_text}{name.value}"
+        else:
+            arn = Unknown(f"{item.address}.arn", item.location, "known after apply")
+        return name, path, arn
+
+
+def _value(raw: Any, location: Location) -> Value | None:
+    if raw is None:
+        return None
+    if isinstance(raw, Unknown):
+        return Value(raw, location, "unknown")
+    text = scalar_text(raw)
+    if text is None:
+        return Value(Unknown(str(raw)[:200], location, "not a single value"), location, "unknown")
+    return Value(text, location, raw_type(raw))
+
+
+def _build_role(entities: _PlanEntities, item: _PlanResource) -> None:
+    name, path, arn = entities.identity(item, "role")
+    inline_policies = []
+    inline = entities.raw(item, "inline_policy")
+    for index, policy in enumerate(inline if isinstance(inline, LList) else ()):
+        if not isinstance(policy, LMap) or not policy.get("policy"):
+            continue
+        policy_name = policy.get("name")
+        document = entities.policy(
+            item,
+            "inline_policy",
+            "identity",
+            name=policy_name if isinstance(policy_name, str) else None,
+            raw=policy["policy"],
+            location=_inline_policy_location(entities, item, inline, index),
+        )
+        if document is not None:
+            inline_policies.append(document)
+    entities.roles.append(
+        Role(
+            resource=entities.resource(item),
+            name=name,
+            path=path,
+            arn=arn,
+            account=entities.account_of(arn),
+            partition=_partition(arn, entities.partition),
+            trust_policy=entities.policy(item, "assume_role_policy", "trust"),
+            inline_policies=tuple(inline_policies),
+            managed_policy_arns=entities.values(item, "managed_policy_arns"),
+            permissions_boundary=entities.value(item, "permissions_boundary"),
+            max_session_duration=entities.value(item, "max_session_duration"),
+        )
+    )
+
+
+def _inline_policy_location(
+    entities: _PlanEntities, item: _PlanResource, plan_list: LList, index: int
+) -> Location:
+    """The `policy` of the index-th `inline_policy` block, or of the plan's entry."""
+    if item.block is None:
+        entry = plan_list[index]
+        return entry.value_location("policy") if "policy" in entry else plan_list.location
+    blocks = item.block.blocks_of("inline_policy")
+    if index < len(blocks) and "policy" in blocks[index].attributes:
+        location: Location = blocks[index].attributes["policy"].value_location
+        return location
+    return entities.location(item, "inline_policy")
+
+
+def _partition(arn: Text, default: str) -> str:
+    if isinstance(arn, str):
+        parsed = parse_arn(arn)
+        if parsed is not None and parsed.partition:
+            return parsed.partition
+    return default
+
+
+def _build_user(entities: _PlanEntities, item: _PlanResource) -> None:
+    name, path, arn = entities.identity(item, "user")
+    entities.users.append(
+        User(
+            resource=entities.resource(item),
+            name=name,
+            path=path,
+            arn=arn,
+            account=entities.account_of(arn),
+            partition=_partition(arn, entities.partition),
+            permissions_boundary=entities.value(item, "permissions_boundary"),
+        )
+    )
+
+
+def _build_group(entities: _PlanEntities, item: _PlanResource) -> None:
+    name, path, arn = entities.identity(item, "group")
+    entities.groups.append(
+        Group(
+            resource=entities.resource(item),
+            name=name,
+            path=path,
+            arn=arn,
+            account=entities.account_of(arn),
+            partition=_partition(arn, entities.partition),
+        )
+    )
+
+
+def _build_managed_policy(entities: _PlanEntities, item: _PlanResource) -> None:
+    name, path, arn = entities.identity(item, "policy")
+    entities.managed_policies.append(
+        ManagedPolicy(
+            resource=entities.resource(item),
+            name=name,
+            document=entities.policy(item, "policy", "identity", name=name.value),
+            arn=arn,
+            account=entities.account_of(arn),
+            path=path,
+        )
+    )
+
+
+def _inline_policy_builder(target_kind: TargetKind) -> _Builder:
+    def build(entities: _PlanEntities, item: _PlanResource) -> None:
+        target = entities.value(item, target_kind)
+        if target is None:
+            return
+        name = entities.value(item, "name")
+        entities.attachments.append(
+            PolicyAttachment(
+                resource=entities.resource(item),
+                target_kind=target_kind,
+                target=target,
+                document=entities.policy(
+                    item, "policy", "identity", name=name.value if name else None
+                ),
+            )
+        )
+
+    return build
+
+
+def _attachment_builder(target_kind: TargetKind) -> _Builder:
+    def build(entities: _PlanEntities, item: _PlanResource) -> None:
+        target = entities.value(item, target_kind)
+        if target is None:
+            return
+        entities.attachments.append(
+            PolicyAttachment(
+                resource=entities.resource(item),
+                target_kind=target_kind,
+                target=target,
+                policy_arn=entities.value(item, "policy_arn"),
+            )
+        )
+
+    return build
+
+
+def _build_policy_attachment(entities: _PlanEntities, item: _PlanResource) -> None:
+    policy_arn = entities.value(item, "policy_arn")
+    kinds: tuple[tuple[str, TargetKind], ...] = (
+        ("roles", "role"),
+        ("users", "user"),
+        ("groups", "group"),
+    )
+    for key, target_kind in kinds:
+        for target in entities.values(item, key):
+            entities.attachments.append(
+                PolicyAttachment(entities.resource(item), target_kind, target, policy_arn)
+            )
+
+
+def _build_group_membership(entities: _PlanEntities, item: _PlanResource) -> None:
+    group = entities.value(item, "group")
+    if group is not None:
+        entities.memberships.append(
+            GroupMembership(entities.resource(item), group, entities.values(item, "users"))
+        )
+
+
+def _build_user_group_membership(entities: _PlanEntities, item: _PlanResource) -> None:
+    user = entities.value(item, "user")
+    if user is None:
+        return
+    for group in entities.values(item, "groups"):
+        entities.memberships.append(GroupMembership(entities.resource(item), group, (user,)))
+
+
+def _build_oidc_provider(entities: _PlanEntities, item: _PlanResource) -> None:
+    url = entities.value(item, "url")
+    if url is None:
+        return
+    arn = entities.raw(item, "arn")
+    if not isinstance(arn, str) and isinstance(url.value, str):
+        host = url.value.removeprefix("https://")
+        account = entities.reader.account or THIS_ACCOUNT
+        arn = f"arn:{entities.partition}:iam::{account}:oidc-provider/{host}"
+    entities.oidc_providers.append(
+        OidcProvider(
+            resource=entities.resource(item),
+            url=url,
+            client_ids=entities.values(item, "client_id_list"),
+            arn=arn if isinstance(arn, str | Unknown) else None,
+        )
+    )
+
+
+def _build_permission_set(entities: _PlanEntities, item: _PlanResource) -> None:
+    name = entities.value(item, "name") or Value(
+        Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
+    )
+    permission_set = PermissionSet(
+        entities.resource(item), name, entities.value(item, "session_duration")
+    )
+    arn = entities.raw(item, "arn")
+    keys = frozenset({item.address, arn} if isinstance(arn, str) else {item.address})
+    entities.permission_sets.append((keys, permission_set))
+
+
+def _build_permission_set_policy(entities: _PlanEntities, item: _PlanResource) -> None:
+    document = entities.policy(item, "inline_policy", "identity")
+    if document is not None:
+        target = _target(entities, item, "permission_set_arn", "aws_ssoadmin_permission_set")
+        entities.permission_set_policies.append((target, document))
+
+
+def _target(entities: _PlanEntities, item: _PlanResource, key: str, resource_type: str) -> Any:
+    """The ARN or id a resource points at, else the address its configuration names."""
+    value = entities.raw(item, key)
+    if isinstance(value, str):
+        return value
+    attribute = item.block.attributes.get(key) if item.block is not None else None
+    if attribute is None:
+        return None
+    text = attribute.file.node_text(attribute.expression)
+    match = re.search(rf"\b{resource_type}\.([A-Za-z0-9_-]+)", text)
+    if match is None:
+        return None
+    prefix = _MODULE_PREFIX.match(item.address)
+    return f"{prefix.group() if prefix else ''}{resource_type}.{match.group(1)}"
+
+
+def _build_organization_policy(entities: _PlanEntities, item: _PlanResource) -> None:
+    policy_type = entities.raw(item, "type")
+    policy_type = policy_type if isinstance(policy_type, str) else "SERVICE_CONTROL_POLICY"
+    kind = _ORGANIZATION_POLICY_KINDS.get(policy_type)
+    document = entities.policy(item, "content", kind) if kind is not None else None
+    name = entities.value(item, "name") or Value(
+        Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
+    )
+    policy_id = entities.raw(item, "id")
+    keys = frozenset({item.address, policy_id} if isinstance(policy_id, str) else {item.address})
+    entities.organization_policies.append(
+        (keys, OrganizationPolicy(entities.resource(item), name, policy_type, document))
+    )
+
+
+def _build_organization_attachment(entities: _PlanEntities, item: _PlanResource) -> None:
+    target = entities.value(item, "target_id")
+    if target is not None:
+        policy = _target(entities, item, "policy_id", "aws_organizations_policy")
+        entities.organization_targets.append((policy, target))
+
+
+_Builder = Callable[[_PlanEntities, _PlanResource], None]
+_BUILDERS: dict[str, _Builder] = {
+    "aws_iam_role": _build_role,
+    "aws_iam_user": _build_user,
+    "aws_iam_group": _build_group,
+    "aws_iam_policy": _build_managed_policy,
+    "aws_iam_role_policy": _inline_policy_builder("role"),
+    "aws_iam_user_policy": _inline_policy_builder("user"),
+    "aws_iam_group_policy": _inline_policy_builder("group"),
+    "aws_iam_role_policy_attachment": _attachment_builder("role"),
+    "aws_iam_user_policy_attachment": _attachment_builder("user"),
+    "aws_iam_group_policy_attachment": _attachment_builder("group"),
+    "aws_iam_policy_attachment": _build_policy_attachment,
+    "aws_iam_group_membership": _build_group_membership,
+    "aws_iam_user_group_membership": _build_user_group_membership,
+    "aws_iam_openid_connect_provider": _build_oidc_provider,
+    "aws_ssoadmin_permission_set": _build_permission_set,
+    "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
+    "aws_organizations_policy": _build_organization_policy,
+    "aws_organizations_policy_attachment": _build_organization_attachment,
+}
