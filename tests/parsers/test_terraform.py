@@ -328,3 +328,10 @@ def test_partition_and_caller_identity_data_sources_resolve() -> None:
     assert isinstance(region.value, Unknown)
     assert region.value.text == "data.aws_region.current.name"
     assert span(region.location) == (15, 62, 15, 90)
+
+
+def test_caller_identity_through_another_provider_is_not_this_account() -> None:
+    unit = load("caller_identity_provider_alias")
+    own, production = trust(unit, "aws_iam_role.operator").statements
+    assert own.principals[0].value == f"arn:aws:iam::{THIS_ACCOUNT}:root"
+    assert isinstance(production.principals[0].value, Unknown)

@@ -575,6 +575,13 @@ class ModuleScope(Scope):
         self, data_type: str, name: str, attribute: str, block: Block | None, site: Site
     ) -> Any:
         if data_type == "aws_caller_identity" and attribute in ("account_id", "id"):
+            if block is not None and "provider" in block.attributes:
+                # Read through another provider configuration (`provider =
+                # aws.production`): that provider's account, which the module
+                # does not state.
+                return site.unknown(
+                    f"data.{data_type}.{name} is read through its own provider configuration"
+                )
             return THIS_ACCOUNT
         if data_type == "aws_partition" and attribute in ("partition", "id"):
             return self.project.options.partition
