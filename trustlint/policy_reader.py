@@ -9,6 +9,7 @@ TL013), an unresolved one stays `Unknown`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,6 +54,8 @@ _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
 MAX_JSON_STRING_DEPTH = 256
 """Nesting a policy held in a JSON string may have; deeper is a defect, not a
 RecursionError (the loaders bound the depth of everything else)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate, which `json` decodes from `\\ud800` but no output can encode."""
 
 
 def raw_type(value: Any) -> Any:
@@ -425,12 +428,17 @@ def _principal(kind: PrincipalKind, item: Value) -> Principal:
     return Principal(kind, value, item.location, arn)
 
 
-class _TooDeep(ValueError):
+class _TooDeepError(ValueError):
     """A policy in a JSON string nested deeper than `MAX_JSON_STRING_DEPTH`."""
 
 
+class _LoneSurrogateError(ValueError):
+    def __init__(self) -> None:
+        super().__init__("a \\u escape is a lone UTF-16 surrogate")
+
+
 def _json_problem(error: ValueError) -> str:
-    if isinstance(error, _TooDeep):
+    if isinstance(error, _TooDeepError):
         return f"policy document is nested deeper than {MAX_JSON_STRING_DEPTH} levels"
     return f"policy document is not valid JSON: {error}"
 
@@ -440,17 +448,21 @@ def _from_json_string(text: str, location: Location) -> Any:
     try:
         data = json.loads(text)
     except RecursionError:
-        raise _TooDeep() from None
+        raise _TooDeepError() from None
     return _locate(data, location, 0)
 
 
 def _locate(data: Any, location: Location, depth: int) -> Any:
     if isinstance(data, dict | list) and depth > MAX_JSON_STRING_DEPTH:
-        raise _TooDeep()
+        raise _TooDeepError()
+    if isinstance(data, str) and _SURROGATE.search(data):
+        raise _LoneSurrogateError()
     if isinstance(data, dict):
         mapping = LMap(location)
         for key, value in data.items():
-            mapping.put(str(key), _locate(value, location, depth + 1), location, location)
+            if _SURROGATE.search(key):
+                raise _LoneSurrogateError()
+            mapping.put(key, _locate(value, location, depth + 1), location, location)
         return mapping
     if isinstance(data, list):
         sequence = LList(location)

@@ -93,8 +93,11 @@ class Alternatives:
 
 
 MAX_VARIANTS = 32
-"""Expansion stops here; further alternatives keep their first branch and are
-recorded in the label, so a pathological template cannot explode."""
+"""Expansion stops here: a tree yields at most this many variants, and so does
+each subtree it is built from, so a pathological template cannot explode."""
+_MAX_COMBINATIONS = MAX_VARIANTS * 32
+"""Combinations of the children's variants one container looks at, consistent
+or not: the inconsistent ones are skipped, and skipping must end too."""
 
 
 def contains_alternatives(node: Any) -> bool:
@@ -154,8 +157,8 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
         return
     if isinstance(node, LMap):
         keys = list(node.keys())
-        choices = [list(_expand(node[k], node.value_location(k))) for k in keys]
-        for combo in itertools.product(*choices):
+        choices = [_variants(node[k], node.value_location(k)) for k in keys]
+        for combo in _combinations(choices):
             mapping = LMap(node.location)
             map_labels: tuple[str, ...] = ()
             for key, (sub_labels, tree, loc) in zip(keys, combo, strict=True):
@@ -165,8 +168,8 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
             yield map_labels, mapping, location
         return
     if isinstance(node, LList):
-        choices = [list(_expand(item, node.item_location(i))) for i, item in enumerate(node)]
-        for combo in itertools.product(*choices):
+        choices = [_variants(item, node.item_location(i)) for i, item in enumerate(node)]
+        for combo in _combinations(choices):
             sequence = LList(node.location)
             list_labels: tuple[str, ...] = ()
             for sub_labels, tree, loc in combo:
@@ -176,6 +179,34 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
             yield list_labels, sequence, location
         return
     yield (), node, location
+
+
+_Variant = tuple[tuple[str, ...], Any, Location]
+
+
+def _variants(node: Any, location: Location) -> list[_Variant]:
+    """The first `MAX_VARIANTS` consistent variants of a child.
+
+    A child is expanded once for all its parent's combinations; without the
+    bound, twenty sibling conditionals would be a million variants in memory.
+    """
+    if not contains_alternatives(node):
+        return [((), node, location)]
+    consistent_variants = (v for v in _expand(node, location) if consistent(v[0]))
+    return list(itertools.islice(consistent_variants, MAX_VARIANTS))
+
+
+def _combinations(choices: list[list[_Variant]]) -> Iterator[tuple[_Variant, ...]]:
+    """The consistent combinations of the children's variants, in product order.
+
+    Inconsistent ones are dropped here rather than at the top, so that a
+    subtree hands its parent only variants that can deploy; looking stops
+    after `_MAX_COMBINATIONS`.
+    """
+    combinations = itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS)
+    for combo in combinations:
+        if consistent(tuple(label for variant in combo for label in variant[0])):
+            yield combo
 
 
 def to_plain(node: Any) -> Any:

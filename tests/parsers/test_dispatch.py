@@ -354,7 +354,7 @@ def test_exception_in_the_terraform_front_end_is_tl000_at_its_first_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def explode(directory: Path, root: Path, options: LoadOptions) -> SourceUnit:
-        raise RecursionError("maximum recursion depth exceeded")
+        raise KeyError("resource")
 
     install_front_end(monkeypatch, "terraform", load_module=explode)
     module = tmp_path / "modules" / "iam"
@@ -368,9 +368,25 @@ def test_exception_in_the_terraform_front_end_is_tl000_at_its_first_file(
     assert unit.paths == ("modules/iam/main.tf", "modules/iam/variables.tf")
     (error,) = unit.errors
     assert error.message == (
-        "internal error while reading modules/iam: RecursionError: maximum recursion depth exceeded"
+        "internal error while reading modules/iam: KeyError: 'resource'"
     )
     assert error.location == at("modules/iam/main.tf", 1, 1)
+
+
+def test_a_recursion_error_in_a_front_end_is_reported_as_nesting_too_deep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(directory: Path, root: Path, options: LoadOptions) -> SourceUnit:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    install_front_end(monkeypatch, "terraform", load_module=explode)
+    module = tmp_path / "iam"
+    module.mkdir()
+    (module / "main.tf").write_text("")
+
+    (error,) = load_terraform(module, tmp_path, OPTIONS).errors
+
+    assert error.message == "cannot read iam: nested too deeply to read"
 
 
 def test_terraform_module_is_loaded_with_its_absolute_directory(

@@ -9,8 +9,10 @@ branches of `Fn::If` are kept, because parameters are overridden at deploy
 time.
 
 Evaluation is bounded: nesting, reference chains (a role named after another
-role), alternatives (at most `tree.MAX_VARIANTS` per value) and copied nodes
-(`LoadOptions.max_nodes`) all have limits past which the value is `Unknown`.
+role), alternatives (at most `tree.MAX_VARIANTS` per value), evaluated and
+copied nodes (`LoadOptions.max_nodes`) and built text (`Fn::Sub`, `Fn::Join`:
+a few times `LoadOptions.max_file_size` in all) have limits past which the
+value is `Unknown`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ MAX_RESOLVE_DEPTH = 96
 """Nested intrinsics and containers evaluated at once; deeper values are Unknown."""
 
 _SOURCE_TEXT_LIMIT = 200
+_SOURCE_TEXT_SCAN = 64 * 1024
+"""Characters of source looked at to quote a value: quoting a huge one costs no more."""
+_TEXT_BUDGET_FACTOR = 4
+"""Text that `Fn::Sub` and `Fn::Join` may build, in multiples of the file size
+limit: repeating a large parameter must not build gigabytes."""
 _MAX_SHARED_CONDITIONS = 5
 """2**5 = `tree.MAX_VARIANTS` combinations of decided conditions per statement."""
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -111,7 +118,9 @@ class Resolver:
         self.mappings = _section(template, "Mappings")
         self.resources = _section(template, "Resources")
         self.budget = options.max_nodes
+        self.text_budget = _TEXT_BUDGET_FACTOR * options.max_file_size
         self._depth = 0
+        self._in_statement = False
         self._line_starts: list[int] | None = None
         self._identities: dict[str, Identity | None] = {}
         self._identifying: list[str] = []
@@ -132,6 +141,9 @@ class Resolver:
             return self.unknown(node, "the template expands beyond the node limit")
         if self._depth >= MAX_RESOLVE_DEPTH:
             return self.unknown(node, "nested too deeply to evaluate")
+        # Every evaluation counts, scalars included: a statement evaluated once
+        # per combination of its conditions costs that many times its size.
+        self.budget -= 1
         self._depth += 1
         try:
             return self._resolve(node)
@@ -164,8 +176,9 @@ class Resolver:
             return ""
         begin = starts[location.line - 1] + location.column - 1
         end = starts[location.end_line - 1] + location.end_column - 1
-        excerpt = " ".join(self.text[begin:end].split())
-        if len(excerpt) > _SOURCE_TEXT_LIMIT:
+        cut = end - begin > _SOURCE_TEXT_SCAN
+        excerpt = " ".join(self.text[begin : min(end, begin + _SOURCE_TEXT_SCAN)].split())
+        if cut or len(excerpt) > _SOURCE_TEXT_LIMIT:
             excerpt = excerpt[: _SOURCE_TEXT_LIMIT - 3] + "..."
         return excerpt
 
@@ -182,10 +195,9 @@ class Resolver:
             function = intrinsic_name(node)
             if function is not None:
                 return self._call(function, node)
-            self.budget -= 1
             mapping = LMap(node.location)
             for key, value in node.items():
-                if key.lower() == "statement":
+                if key.lower() == "statement" and not self._in_statement:
                     resolved = self._statements(value)
                 else:
                     resolved = self.resolve(value)
@@ -193,7 +205,6 @@ class Resolver:
                     mapping.put(key, resolved, node.key_location(key), node.value_location(key))
             return mapping
         if isinstance(node, LList):
-            self.budget -= 1
             sequence = LList(node.location)
             for index, item in enumerate(node):
                 resolved = self.resolve(item)
@@ -221,6 +232,15 @@ class Resolver:
         return self.resolve(node)
 
     def _statement(self, node: Any, location: Location) -> Any:
+        # A `Statement` key inside a statement is no policy statement: it is
+        # evaluated as plain data, not once more per condition combination.
+        self._in_statement = True
+        try:
+            return self._decide_shared_conditions(node, location)
+        finally:
+            self._in_statement = False
+
+    def _decide_shared_conditions(self, node: Any, location: Location) -> Any:
         shared = _shared_conditions(node)
         if not shared:
             return self.resolve(node)
@@ -423,7 +443,9 @@ class Resolver:
             else:
                 pieces.append(self.reference(name.strip(), node))
         pieces.append(template[position:])
-        return self._lift(pieces, node, _concatenate, unknown_text=template)
+        return self._lift(
+            pieces, node, lambda values: self._text(values, node, template), unknown_text=template
+        )
 
     def _join(self, argument: Any, node: LMap) -> Any:
         if not isinstance(argument, LList) or len(argument) != 2:
@@ -440,7 +462,7 @@ class Resolver:
             unknown = _first_unknown(joined)
             if unknown is not None:
                 return Unknown(self.source_text(node.location), node.location, unknown.reason)
-            return _concatenate(_interleave(joined, delimiter))
+            return self._text(_interleave(joined, delimiter), node)
 
         return self._lift([self._list_choices(items)], node, join, lifted=True)
 
@@ -673,6 +695,15 @@ class Resolver:
             results.append((labels, value))
         return self._alternatives(results, node.location)
 
+    def _text(self, pieces: list[Any], node: LMap, unknown_text: str | None = None) -> Any:
+        """`pieces` joined into one string, paid for from the text budget."""
+        length = sum(len(piece) for piece in pieces if isinstance(piece, str))
+        if length > self.text_budget:
+            self.text_budget = 0
+            return self.unknown(node, "builds more text than the limits allow", unknown_text)
+        self.text_budget -= length
+        return _concatenate(pieces)
+
     def _alternatives(self, choices: list[Choice], location: Location) -> Any:
         if len(choices) == 1 and not choices[0][0]:
             return choices[0][1]
@@ -690,11 +721,11 @@ class Resolver:
 
     def _relocate(self, value: Any, location: Location) -> Any:
         """A copy of `value` whose every node is at `location` (where it was used)."""
-        if not isinstance(value, LMap | LList | Alternatives):
-            return value
         if self.budget <= 0:
             return Unknown(self.source_text(location), location, "the node limit is reached")
         self.budget -= 1
+        if not isinstance(value, LMap | LList | Alternatives):
+            return value
         if isinstance(value, LMap):
             mapping = LMap(location)
             for key, item in value.items():

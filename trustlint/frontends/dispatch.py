@@ -44,6 +44,7 @@ _IAC_MARKERS = re.compile(
 
 _TEMPLATE_MARKERS = re.compile(r"AWSTemplateFormatVersion|^Resources[ \t]*:", re.MULTILINE)
 _MULTIPLE_DOCUMENTS = "but found another document"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None:
@@ -52,14 +53,15 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None
     relative = path.as_posix()
     try:
         relative = project_path(path, root)
-        return _load_file(path, relative, root, options)
+        unit = _load_file(path, relative, root, options)
+        if unit is None:
+            return None
+        return _with_printable_paths(unit)
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
         logger.debug("internal error while reading %s", relative, exc_info=True)
         return _error_unit(
-            relative,
-            _format_for(path, ""),
-            f"internal error while reading {relative}: {type(error).__name__}: {error}",
+            printable(relative), _format_for(path, ""), _failure(error, printable(relative))
         )
 
 
@@ -72,21 +74,66 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         absolute = Path(os.path.abspath(directory))
         from trustlint.frontends import terraform
 
-        return terraform.load_module(absolute, root, options)
+        return _with_printable_paths(terraform.load_module(absolute, root, options))
     except Exception as error:
         logger.debug("internal error while reading %s", relative, exc_info=True)
-        files = _terraform_files(absolute, root)
+        files = [printable(name) for name in _terraform_files(absolute, root)]
         return SourceUnit(
-            unit=relative,
+            unit=printable(relative),
             format="terraform",
             paths=tuple(files),
             errors=(
                 ParseError(
-                    f"internal error while reading {relative}: {type(error).__name__}: {error}",
-                    _point(files[0] if files else relative, 1, 1),
+                    _failure(error, printable(relative)),
+                    _point(files[0] if files else printable(relative), 1, 1),
                 ),
             ),
         )
+
+
+def printable(text: str) -> str:
+    """`text` with the undecodable bytes of a file name (`surrogateescape`) shown as U+FFFD.
+
+    Output is UTF-8; a name that is not cannot be written as it is. The
+    replacement character keeps the name readable and means the same in text,
+    JSON and SARIF (a backslash would become a path separator there).
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _with_printable_paths(unit: SourceUnit) -> SourceUnit:
+    """`unit`, or an error in its stead when a file it was read from has a non-UTF-8 name.
+
+    Findings name their file; one that cannot be named in the output is not
+    reported on, and the scan says so instead of failing to write anything.
+    """
+    unprintable = [path for path in unit.paths if _SURROGATE.search(path)]
+    if not _SURROGATE.search(unit.unit) and not unprintable:
+        return unit
+    shown = printable(unprintable[0] if unprintable else unit.unit)
+    return SourceUnit(
+        unit=printable(unit.unit),
+        format=unit.format,
+        paths=tuple(printable(path) for path in unit.paths),
+        errors=(
+            ParseError(
+                f"cannot read {shown}: the path is not valid UTF-8; rename it to have it "
+                "checked",
+                _point(shown, 1, 1),
+            ),
+        ),
+    )
+
+
+def _failure(error: Exception, relative: str) -> str:
+    """The TL000 message for an exception a front-end did not expect."""
+    if isinstance(error, RecursionError):
+        return f"cannot read {relative}: nested too deeply to read"
+    if isinstance(error, MemoryError):
+        return f"cannot read {relative}: not enough memory to read it"
+    return printable(f"internal error while reading {relative}: {type(error).__name__}: {error}")
 
 
 def _load_file(path: Path, relative: str, root: Path, options: LoadOptions) -> SourceUnit | None:

@@ -127,7 +127,15 @@ class _Builder:
             return None
         if "&" in text:
             self.check_alias_expansion(root)
-        return self.build(root, 0)
+        try:
+            return self.build(root, 0)
+        except RecursionError:
+            # Only when `max_depth` is configured above what the interpreter's
+            # stack allows: still a clear per-file error.
+            raise LoadError(
+                f"nesting too deep to read (limits.max_depth {self.max_depth} is more than "
+                "the reader supports)"
+            ) from None
 
     def rewrite_surrogate_pairs(self, text: str) -> str:
         """Turn `\\uD83D\\uDE00` into `\\U0001F600`, remembering the column shift."""
