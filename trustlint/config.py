@@ -50,6 +50,8 @@ class Config:
     third_party_accounts: dict[str, str] = field(default_factory=dict)
     organization_ids: frozenset[str] = frozenset()
     account_paths: tuple[AccountPath, ...] = ()
+    organizational_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """OU id -> the accounts it holds (nested OUs included), for SCPs attached to OUs."""
     partition: str = "aws"
     rules: dict[str, RuleSettings] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
@@ -207,6 +209,10 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
         account_paths=tuple(
             AccountPath(entry["glob"], entry["account"]) for entry in accounts.get("paths") or []
         ),
+        organizational_units={
+            str(ou): tuple(str(account) for account in members or ())
+            for ou, members in (accounts.get("organizational_units") or {}).items()
+        },
         partition=partition,
         rules=rules,
         exclude=tuple(raw.get("exclude") or ()),

@@ -1,0 +1,260 @@
+"""`trustlint graph`: the trust graph as Mermaid, Graphviz DOT or JSON.
+
+Accounts are drawn as groups (Mermaid subgraphs, DOT clusters); edges carry
+their conditions and the rules whose findings point at them. Output is
+deterministic: node ids are assigned in sorted order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from trustlint.findings import Finding
+from trustlint.graph import build_graph
+from trustlint.graph.edges import Edge, GraphView, Node, graph_view, mark_findings
+from trustlint.model import Location
+from trustlint.project import Project
+
+GRAPH_FORMATS = ("mermaid", "dot", "json")
+_EDGE_WORDS = {"may-assume": "may assume", "is-granted": "granted", "member-of": "member of"}
+
+
+def render_graph(project: Project, fmt: str, findings: Sequence[Finding] | None = None) -> str:
+    """The project's trust graph in `fmt` (`mermaid`, `dot` or `json`).
+
+    `findings` marks the edges they point at; when None, the checks run here.
+    """
+    if fmt not in GRAPH_FORMATS:
+        raise ValueError(f"unknown graph format {fmt!r}")
+    graph = build_graph(project)
+    if findings is None:
+        findings = _run_checks(project, graph)
+    view = mark_findings(graph_view(graph), ((f.rule_id, f.location) for f in findings))
+    if fmt == "json":
+        return render_json(view)
+    if fmt == "dot":
+        return render_dot(view)
+    return render_mermaid(view)
+
+
+def _run_checks(project: Project, graph: object) -> list[Finding]:
+    from trustlint.checks import CheckContext, all_checks
+    from trustlint.graph import TrustGraph
+
+    assert isinstance(graph, TrustGraph)
+    context = CheckContext(project, _graph=graph)
+    findings: list[Finding] = []
+    for rule_id, check in all_checks().items():
+        if project.config.rule(rule_id).enabled is not False:
+            findings.extend(check(context))
+    return findings
+
+
+def _node_ids(view: GraphView) -> dict[str, str]:
+    return {node.key: f"n{index}" for index, node in enumerate(view.nodes)}
+
+
+def _edge_label(edge: Edge) -> str:
+    words = [_EDGE_WORDS[edge.kind]]
+    if edge.kind == "may-assume" and edge.actions != ("AssumeRole",):
+        words = [f"may {', '.join(edge.actions)}"]
+    words.extend(edge.conditions)
+    if edge.branch:
+        words.append(f"when {edge.branch}")
+    if edge.findings:
+        words.insert(0, " ".join(edge.findings))
+    return "; ".join(words)
+
+
+def _grouped(view: GraphView) -> tuple[list[tuple[str, str, list[Node]]], list[Node]]:
+    """Nodes by account, in the view's account order, and the nodes of no account."""
+    by_account: dict[str, list[Node]] = {key: [] for key, _ in view.accounts}
+    loose: list[Node] = []
+    for node in view.nodes:
+        if node.account is not None and node.account in by_account:
+            by_account[node.account].append(node)
+        else:
+            loose.append(node)
+    groups = [(key, label, by_account[key]) for key, label in view.accounts]
+    return groups, loose
+
+
+# --- JSON ---------------------------------------------------------------------------
+
+
+def _location(location: Location | None) -> str | None:
+    if location is None:
+        return None
+    return f"{location.path}:{location.line}:{location.column}"
+
+
+def _exported_key(view: GraphView, key: str) -> str:
+    """A node key with account placeholders spelled as `<this-account>@unit`."""
+    for account, exported in view.account_ids.items():
+        if account != exported and account in key:
+            key = key.replace(account, exported)
+    return key
+
+
+def render_json(view: GraphView) -> str:
+    ids = {node.key: _exported_key(view, node.key) for node in view.nodes}
+    data: dict[str, Any] = {
+        "accounts": [{"id": view.account_ids[key], "label": label} for key, label in view.accounts],
+        "nodes": [
+            {
+                "id": ids[node.key],
+                "kind": node.kind,
+                "label": node.label,
+                "account": view.account_ids.get(node.account) if node.account else None,
+                "defined": node.defined,
+                "location": _location(node.location),
+            }
+            for node in view.nodes
+        ],
+        "edges": [
+            {
+                "from": ids[edge.source],
+                "to": ids[edge.target],
+                "kind": edge.kind,
+                "actions": [f"sts:{action}" for action in edge.actions],
+                "conditions": list(edge.conditions),
+                "statement": edge.statement or None,
+                "branch": edge.branch,
+                "via": edge.via or None,
+                "reason": edge.reason or None,
+                "location": _location(edge.location),
+                "findings": list(edge.findings),
+            }
+            for edge in view.edges
+        ],
+    }
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+# --- Mermaid ------------------------------------------------------------------------
+
+_MERMAID_ENTITIES = {
+    "&": "#amp;",
+    '"': "#quot;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "#": "#35;",
+    "|": "#124;",
+    "`": "#96;",
+}
+
+
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (GitHub renders labels as HTML)."""
+    escaped = "".join(_MERMAID_ENTITIES.get(char, char) for char in text)
+    return " ".join(escaped.split())
+
+
+def _mermaid_node(node_id: str, node: Node) -> str:
+    label = mermaid_text(node.label)
+    if node.kind in ("any", "service", "federated"):
+        return f'{node_id}(["{label}"])'
+    if node.kind == "account":
+        return f'{node_id}[["{label}"]]'
+    if node.kind == "pattern":
+        return f'{node_id}[/"{label}"/]'
+    if not node.defined:
+        return f'{node_id}("{label}")'
+    return f'{node_id}["{label}"]'
+
+
+MERMAID_MAX_EDGES = 500
+"""Mermaid's default `maxEdges`: GitHub does not render a diagram with more."""
+
+
+def render_mermaid(view: GraphView) -> str:
+    ids = _node_ids(view)
+    lines = ["flowchart LR"]
+    if len(view.edges) > MERMAID_MAX_EDGES:
+        lines.append(
+            f"  %% {len(view.edges)} edges: renderers with Mermaid's default limit of "
+            f"{MERMAID_MAX_EDGES} (GitHub) will not draw this; graph fewer paths or use DOT"
+        )
+    groups, loose = _grouped(view)
+    for index, (_, label, nodes) in enumerate(groups):
+        lines.append(f'  subgraph account{index}["{mermaid_text(label)}"]')
+        lines.extend(f"    {_mermaid_node(ids[node.key], node)}" for node in nodes)
+        lines.append("  end")
+    lines.extend(f"  {_mermaid_node(ids[node.key], node)}" for node in loose)
+    marked: list[int] = []
+    for index, edge in enumerate(view.edges):
+        arrow = "-.->" if edge.kind == "is-granted" else "-->"
+        if edge.kind == "member-of":
+            arrow = "---"
+        label = mermaid_text(_edge_label(edge))
+        lines.append(f'  {ids[edge.source]} {arrow}|"{label}"| {ids[edge.target]}')
+        if edge.findings:
+            marked.append(index)
+    if marked:
+        lines.append(f"  linkStyle {','.join(map(str, marked))} stroke:#d73a49,stroke-width:2px")
+    undefined = [ids[node.key] for node in view.nodes if not node.defined]
+    if undefined:
+        lines.append("  classDef external stroke-dasharray: 4 3")
+        lines.append(f"  class {','.join(undefined)} external")
+    return "\n".join(lines) + "\n"
+
+
+# --- DOT ----------------------------------------------------------------------------
+
+
+def dot_text(text: str) -> str:
+    """A double-quoted DOT string."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + " ".join(escaped.split()) + '"'
+
+
+_DOT_SHAPES = {
+    "any": "ellipse",
+    "service": "ellipse",
+    "federated": "ellipse",
+    "account": "box3d",
+    "pattern": "parallelogram",
+}
+
+
+def _dot_node(node_id: str, node: Node) -> str:
+    attributes = [f"label={dot_text(node.label)}", f"shape={_DOT_SHAPES.get(node.kind, 'box')}"]
+    if not node.defined:
+        attributes.append('style="dashed"')
+    return f"{node_id} [{', '.join(attributes)}];"
+
+
+def _dot_edge(ids: dict[str, str], edge: Edge) -> str:
+    attributes = [f"label={dot_text(_edge_label(edge))}"]
+    if edge.kind == "is-granted":
+        attributes.append('style="dashed"')
+    elif edge.kind == "member-of":
+        attributes.append('arrowhead="none"')
+    if edge.findings:
+        attributes.append('color="#d73a49"')
+        attributes.append("penwidth=2")
+    return f"{ids[edge.source]} -> {ids[edge.target]} [{', '.join(attributes)}];"
+
+
+def render_dot(view: GraphView) -> str:
+    ids = _node_ids(view)
+    lines = [
+        "digraph trust {",
+        # newrank avoids Graphviz's "trouble in init_rank" on large clustered graphs.
+        "  rankdir=LR;",
+        "  newrank=true;",
+        '  node [fontname="Helvetica", fontsize=11];',
+        '  edge [fontname="Helvetica", fontsize=9];',
+    ]
+    groups, loose = _grouped(view)
+    for index, (_, label, nodes) in enumerate(groups):
+        lines.append(f"  subgraph cluster_account{index} {{")
+        lines.append(f"    label={dot_text(label)};")
+        lines.extend(f"    {_dot_node(ids[node.key], node)}" for node in nodes)
+        lines.append("  }")
+    lines.extend(f"  {_dot_node(ids[node.key], node)}" for node in loose)
+    lines.extend(f"  {_dot_edge(ids, edge)}" for edge in view.edges)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
