@@ -57,6 +57,12 @@ class Config:
     exclude: tuple[str, ...] = ()
     load_options: LoadOptions = field(default_factory=LoadOptions)
     fail_on: str | None = None
+    base: str = ""
+    """The config file's directory relative to the project root ("" at the root).
+    Globs in the config (`accounts.paths`, `exclude`) are relative to it."""
+    _account_cache: dict[str, str | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def directory(self) -> Path | None:
@@ -67,10 +73,33 @@ class Config:
 
     def account_for_path(self, path: str) -> str | None:
         """The account `accounts.paths` says a project-relative path deploys into."""
-        for entry in self.account_paths:
-            if glob_match(entry.glob, path):
-                return entry.account
-        return None
+        if not self.account_paths:
+            return None
+        if path in self._account_cache:
+            return self._account_cache[path]
+        account = None
+        relative = self.config_relative(path)
+        if relative is not None:
+            for entry in self.account_paths:
+                if glob_match(entry.glob, relative):
+                    account = entry.account
+                    break
+        self._account_cache[path] = account
+        return account
+
+    def config_relative(self, path: str) -> str | None:
+        """A project-relative path relative to the config's directory; None outside it."""
+        if not self.base:
+            return path
+        prefix = self.base + "/"
+        return path[len(prefix) :] if path.startswith(prefix) else None
+
+    @property
+    def root_excludes(self) -> tuple[str, ...]:
+        """`exclude` patterns relative to the project root."""
+        if not self.base:
+            return self.exclude
+        return tuple(f"{self.base}/{pattern.lstrip('/')}" for pattern in self.exclude)
 
 
 def glob_match(pattern: str, path: str) -> bool:

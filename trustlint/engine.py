@@ -93,6 +93,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     config_path = options.config_path or find_config(start)
     config = load_config(config_path, cache_dir)
     root = _common_root(project_root(start, config), paths)
+    config = _anchor(config, root)
     report_paths: set[str] | None = None
     scan_paths = list(paths)
     if any(path.is_file() for path in paths):
@@ -131,8 +132,18 @@ def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: boo
     cache_dir = default_cache_dir() if use_cache else None
     config = load_config(config_path or find_config(start), cache_dir)
     root = _common_root(project_root(start, config), paths)
+    config = _anchor(config, root)
     units, _ = _load(list(paths), root, config, cache_dir)
     return Project(units, config)
+
+
+def _anchor(config: Config, root: Path) -> Config:
+    """Tell the config where it sits in the project, so its globs match project paths."""
+    directory = config.directory
+    if directory is None or not _is_within(directory.resolve(), root):
+        return config
+    base = _relative(directory, root)
+    return replace(config, base="" if base == "." else base)
 
 
 def _common_root(root: Path, paths: Sequence[Path]) -> Path:
@@ -163,7 +174,7 @@ def _load(
     from trustlint.discover import discover
     from trustlint.loading import load_units
 
-    excludes = list(config.exclude)
+    excludes = list(config.root_excludes)
     discovery = discover(paths, root, excludes)
     units = load_units(
         discovery.files,

@@ -366,3 +366,25 @@ def test_root_trust_with_a_grant_in_a_unit_of_unknown_account_is_never_guessed()
         unit("other.yaml", roles=(role("other.yaml", "nightly", policies=(grant(DEPLOY),)),)),
     )
     assert findings == []
+
+
+def test_execution_policies_known_to_grant_nothing_on_sts_leave_the_principal_without_grant() -> (
+    None
+):
+    lambda_basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    findings = placed(
+        prod_trusting(CI),
+        unit("tools.yaml", roles=(role("tools.yaml", "ci", managed=(lambda_basic,)),)),
+    )
+    assert [f.message.split(",")[0] for f in findings] == [
+        "Role deploy (account 222222222222) trusts Role ci of account 111111111111"
+    ]
+
+
+def test_an_aws_managed_policy_that_may_grant_assume_role_keeps_the_principal_undecided() -> None:
+    power_user = "arn:aws:iam::aws:policy/PowerUserAccess"
+    findings = placed(
+        prod_trusting(CI),
+        unit("tools.yaml", roles=(role("tools.yaml", "ci", managed=(power_user,)),)),
+    )
+    assert findings == []

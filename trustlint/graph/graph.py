@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from trustlint.graph.aws_managed import grants_no_assume_role
 from trustlint.graph.entities import (
     Boundary,
     Entity,
@@ -312,6 +313,8 @@ class TrustGraph:
         definite, possible = self.resolve_policy(unit, text)
         found = [(policy, certain) for policy in definite]
         found += [(policy, False) for policy in possible]
+        if not found and grants_no_assume_role(text):
+            return
         if not found:
             holdings.unknown.append(f"the managed policy {text} is not in the scanned files")
         for policy, policy_certain in found:
