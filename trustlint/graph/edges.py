@@ -18,11 +18,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from trustlint.arns import ACCOUNT_ID
 from trustlint.graph.entities import Entity, HeldPolicy
 from trustlint.graph.graph import TrustGraph
 from trustlint.graph.matching import exact_role_target, has_wildcard, resource_matches_role
 from trustlint.graph.scope import ResolvedArn, is_placeholder
-from trustlint.model import Condition, Location, Principal, SourceUnit, Statement, Unknown, Value
+from trustlint.model import (
+    THIS_ACCOUNT,
+    Condition,
+    Location,
+    Principal,
+    SourceUnit,
+    Statement,
+    Unknown,
+    Value,
+)
 from trustlint.policy import ASSUME_ACTIONS, ASSUME_ROLE, key_name, statement_allows_action
 
 NodeKind = Literal[
@@ -197,6 +207,9 @@ class _Builder:
             resolved = self.scope.resolve_arn(unit, value)
             account = resolved.account if resolved is not None else None
             kind: NodeKind = "federated"
+            if account is not None and ACCOUNT_ID.match(account) and THIS_ACCOUNT in value:
+                # The provider of the unit's own, configured account.
+                value = value.replace(THIS_ACCOUNT, account)
             return self._add(Node(f"{kind}:{value}", kind, f"Federated {value}", account))
         resolved = self.scope.resolve_arn(unit, value)
         if resolved is None or resolved.account is None:
