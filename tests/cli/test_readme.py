@@ -1,0 +1,43 @@
+"""The README's generated parts match what the program produces today."""
+
+from __future__ import annotations
+
+import re
+
+from cli_support import run_trustlint
+from conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _block(name: str) -> str:
+    match = re.search(rf"<!-- {name}:start[^\n]*-->\n(.*?)<!-- {name}:end -->", README, re.S)
+    assert match is not None, f"README has no {name} block"
+    return match.group(1)
+
+
+def test_the_rules_table_is_the_catalogue() -> None:
+    completed = run_trustlint("rules", "--format", "markdown", cwd=REPO)
+
+    assert _block("rules") == completed.stdout
+
+
+def test_the_trust_graph_picture_is_the_graph_of_the_examples() -> None:
+    completed = run_trustlint("graph", "examples", "--format", "mermaid", "--no-cache", cwd=REPO)
+
+    assert _block("graph") == f"```mermaid\n{completed.stdout}```\n"
+
+
+def test_the_readme_gives_the_install_and_test_commands_ci_runs() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = (
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" '
+        "&& python -m pytest"
+    )
+
+    assert test_command in README
+    assert test_command in ci
+    assert (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && "
+        "trustlint scan examples/" in README
+    )
