@@ -60,9 +60,7 @@ class Config:
     base: str = ""
     """The config file's directory relative to the project root ("" at the root).
     Globs in the config (`accounts.paths`, `exclude`) are relative to it."""
-    _account_cache: dict[str, str | None] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    _account_cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def directory(self) -> Path | None:

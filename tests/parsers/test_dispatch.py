@@ -367,9 +367,7 @@ def test_exception_in_the_terraform_front_end_is_tl000_at_its_first_file(
     assert (unit.unit, unit.format) == ("modules/iam", "terraform")
     assert unit.paths == ("modules/iam/main.tf", "modules/iam/variables.tf")
     (error,) = unit.errors
-    assert error.message == (
-        "internal error while reading modules/iam: KeyError: 'resource'"
-    )
+    assert error.message == ("internal error while reading modules/iam: KeyError: 'resource'")
     assert error.location == at("modules/iam/main.tf", 1, 1)
 
 

@@ -119,8 +119,7 @@ def _with_printable_paths(unit: SourceUnit) -> SourceUnit:
         paths=tuple(printable(path) for path in unit.paths),
         errors=(
             ParseError(
-                f"cannot read {shown}: the path is not valid UTF-8; rename it to have it "
-                "checked",
+                f"cannot read {shown}: the path is not valid UTF-8; rename it to have it checked",
                 _point(shown, 1, 1),
             ),
         ),
