@@ -21,4 +21,5 @@ class LoadOptions:
     max_depth: int = 256
     """Nesting depth of YAML, JSON and HCL values."""
     max_nodes: int = 2_000_000
-    """Nodes one document may expand to (YAML aliases included)."""
+    """Nodes one document may expand to (YAML aliases included: they may expand a
+    document to a twentieth of this, or to ten times its written size if that is more)."""

@@ -500,8 +500,13 @@ class Resolver:
         if _contains_unknown(resolved):
             return self.unknown(node, "Fn::ToJsonString of a value that is not known")
         variants = expand(resolved, node.location)
-        texts = [
-            (label, json.dumps(_plain(tree), separators=(",", ":"), ensure_ascii=False))
+        texts: list[tuple[str | None, Any]] = [
+            (
+                label,
+                self.unknown(node, "Fn::ToJsonString of AWS::NoValue")
+                if tree is NO_VALUE
+                else json.dumps(_plain(tree), separators=(",", ":"), ensure_ascii=False),
+            )
             for label, tree, _location in variants
         ]
         if len(texts) == 1:

@@ -153,6 +153,13 @@ class _TemplateReader:
             if not isinstance(body, LMap):
                 continue
             value_location = resources.value_location(logical_id)
+            if (value_location.end_line, value_location.end_column) <= (
+                key_location.line,
+                key_location.column,
+            ):
+                # A YAML alias (`Second: *role`): the body is written at its
+                # anchor, before; the resource is where it is named.
+                value_location = key_location
             location = Location(
                 self.path,
                 key_location.line,

@@ -1927,7 +1927,7 @@ def _jsondecode(call: Call, args: list[Any]) -> Any:
         return value.tree
     text = _string(call, value)
     try:
-        data = json.loads(text)
+        data = decode_json(text)
     except ValueError as error:
         raise EvalError(f"jsondecode(): {error}") from None
     if isinstance(value, MappedStr):
@@ -2383,6 +2383,25 @@ def _plain_json(value: Any) -> Any:
     if isinstance(value, str):
         return str(value)
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def decode_json(text: str) -> Any:
+    """`json.loads`, with a lone UTF-16 surrogate (`"\\ud800"`) read as U+FFFD.
+
+    Terraform decodes it so; Python keeps the surrogate, which no output can
+    encode. Raises `ValueError` for text that is not JSON.
+    """
+    data = json.loads(text)
+    if not _SURROGATE_ESCAPE.search(text):
+        return data
+    encoded = json.dumps(data, ensure_ascii=False)
+    if not _LONE_SURROGATE.search(encoded):
+        return data
+    return json.loads(_LONE_SURROGATE.sub("\ufffd", encoded))
 
 
 def locate_plain(data: Any, location: Location) -> Any:

@@ -18,7 +18,6 @@ must not become a finding.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from trustlint.frontends.hcl_eval import (
     Site,
     Step,
     apply_steps,
+    decode_json,
     iteration,
     json_document,
     locate_plain,
@@ -192,7 +192,7 @@ class _Project:
         """`file()`: the text of a file inside the project, remembering its path."""
         if not self.inside_root(path):
             return site.unknown("the file is outside the project and is not read")
-        if not path.is_file():
+        if not _is_file(path):
             raise EvalError(f"no such file: {self.relative(path)}")
         relative = self.relative(path)
         cached = self._texts.get(relative)
@@ -639,7 +639,7 @@ class ModuleScope(Scope):
             self.project.note(f"{label}: source {source} is not a local path; it is not fetched")
             return None
         directory = Path(os.path.normpath(self.directory / source))
-        if not self.project.inside_root(directory) or not directory.is_dir():
+        if not self.project.inside_root(directory) or not _is_directory(directory):
             self.project.note(f"{label}: source {source} is not a directory inside the project")
             return None
         real = Path(os.path.realpath(directory))
@@ -710,6 +710,22 @@ class ModuleScope(Scope):
 
 def _deferred(scope: ModuleScope, attribute: Attribute) -> Callable[[], Any]:
     return lambda: scope.evaluate(attribute)
+
+
+def _is_file(path: Path) -> bool:
+    """`Path.is_file`, false for a path the system refuses (a name too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _is_directory(path: Path) -> bool:
+    """`Path.is_dir`, false for a path the system refuses (a name too long)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _module_files(directory: Path) -> list[Path]:
@@ -1208,7 +1224,7 @@ def _document_statements(
     tree = json_document(value, location, max_depth=options.max_depth, max_nodes=options.max_nodes)
     if isinstance(tree, str):
         try:
-            tree = locate_plain(json.loads(tree), location)
+            tree = locate_plain(decode_json(tree), location)
         except ValueError:
             return Unknown(attribute.name, location, "a merged document is not valid JSON")
     if isinstance(tree, Unknown):

@@ -11,8 +11,10 @@ nesting beyond a depth limit are load errors, not crashes.
 JSON goes through the same path: JSON is YAML but for tab indentation, and a
 tab can only occur outside strings in valid JSON, so replacing it by a space
 keeps every column. A UTF-16 surrogate pair escape (`\\ud83d\\ude00`, which
-YAML does not accept) is rewritten to the equivalent 8-digit escape and the
-columns after it on its line are shifted back.
+YAML does not accept) is rewritten to the equivalent 8-digit escape, a raw
+DEL, C1 control, U+2028 or U+2029 (refused or line breaks in YAML 1.1, mere
+characters in JSON) to its `\\u` escape, and the columns after them on their
+line are shifted back; a colon on a later line than its key moves up to it.
 
 Locations end one past the last character of the value: libyaml ends a block
 mapping, block sequence or block scalar where the *next* token starts (after
@@ -37,6 +39,11 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 DEFAULT_MAX_NODES = 2_000_000
 """Budget of constructed nodes; an alias bomb reaches it long before memory does."""
+ALIAS_SHARE = 20
+ALIAS_GROWTH = 10
+"""Aliases may expand a document to `max_nodes / ALIAS_SHARE` nodes, or to
+`ALIAS_GROWTH` times its distinct nodes when that is more (reusing a few
+statements is normal; a file of 2 KB expanding to two million nodes is not)."""
 DEFAULT_MAX_DEPTH = 256
 
 _INT = "tag:yaml.org,2002:int"
@@ -54,6 +61,11 @@ _SURROGATE_PAIR = re.compile(
 )
 # The line breaks libyaml counts (YAML 1.1), so that line numbers agree with its marks.
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+"""Characters JSON strings may hold as they are and YAML 1.1 may not: DEL and C1
+controls, which it refuses, and NEL, LS and PS, which break its lines."""
+_JSON_LINE_BREAK = re.compile("\r\n|[\r\n]")
+_JSON_REWRITE = re.compile(f"{_SURROGATE_PAIR.pattern}|(?P<raw>{_NOT_YAML_TEXT.pattern})")
 _BLOCK_SCALAR_STYLES = frozenset({"|", ">"})
 
 
@@ -91,9 +103,33 @@ def load_json(
     """Parse a JSON document into a located tree (numbers read as JSON reads them)."""
     builder = _Builder(path, text, max_nodes, max_depth, json_mode=True)
     yaml_text = text.replace("\t", " ")
-    if "\\u" in yaml_text:
-        yaml_text = builder.rewrite_surrogate_pairs(yaml_text)
+    if _COLON_ON_A_LATER_LINE.search(yaml_text):
+        yaml_text = _colons_after_keys(yaml_text)
+    if "\\u" in yaml_text or _NOT_YAML_TEXT.search(yaml_text):
+        yaml_text = builder.rewrite_for_yaml(yaml_text)
     return builder.load(yaml_text)
+
+
+_COLON_ON_A_LATER_LINE = re.compile(r'"[ \r\n]*[\r\n][ \r\n]*:')
+_STRING_AND_GAP = re.compile(r'"(?:[^"\\\r\n]|\\.)*"(?P<gap>[ \r\n]*[\r\n][ \r\n]*:)?')
+
+
+def _colons_after_keys(text: str) -> str:
+    """JSON `"key"` and its `:` on different lines, as YAML accepts them, lines kept.
+
+    YAML wants an implicit key and its colon on one line. The colon is copied
+    to just after the key and replaced by a space where it was: every line
+    keeps its number, and every character after the key's line its column.
+    """
+
+    def attach(match: re.Match[str]) -> str:
+        gap = match.group("gap")
+        if not gap:
+            return match.group()
+        key = match.group()[: -len(gap)]
+        return key + ":" + gap[:-1] + " "
+
+    return _STRING_AND_GAP.sub(attach, text)
 
 
 class _Builder:
@@ -137,17 +173,26 @@ class _Builder:
                 "the reader supports)"
             ) from None
 
-    def rewrite_surrogate_pairs(self, text: str) -> str:
-        """Turn `\\uD83D\\uDE00` into `\\U0001F600`, remembering the column shift."""
-        line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+    def rewrite_for_yaml(self, text: str) -> str:
+        """JSON text that libyaml reads as JSON does, remembering the column shifts.
+
+        A surrogate pair escape `\\uD83D\\uDE00` becomes `\\U0001F600`; a
+        character JSON strings may hold as it is and YAML may not (`_NOT_YAML_TEXT`)
+        becomes its `\\u` escape.
+        """
+        line_starts = [0] + [match.end() for match in _JSON_LINE_BREAK.finditer(text)]
         pieces: list[str] = []
         consumed = 0
         removed_on_line: dict[int, int] = {}
-        for match in _SURROGATE_PAIR.finditer(text):
-            high = int(match.group("high"), 16)
-            low = int(match.group("low"), 16)
-            code_point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-            replacement = match.group("escapes") + f"\\U{code_point:08X}"
+        for match in _JSON_REWRITE.finditer(text):
+            raw = match.group("raw")
+            if raw:
+                replacement = f"\\u{ord(raw):04x}"
+            else:
+                high = int(match.group("high"), 16)
+                low = int(match.group("low"), 16)
+                code_point = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
+                replacement = match.group("escapes") + f"\\U{code_point:08X}"
             pieces.append(text[consumed : match.start()])
             pieces.append(replacement)
             consumed = match.end()
@@ -189,15 +234,18 @@ class _Builder:
             return value.location
         return self.location(node)
 
-    def last_character_end(self, line: int, column: int) -> tuple[int, int]:
-        """The 1-based end of the last non-blank character before a 0-based mark."""
+    def last_character_end(
+        self, line: int, column: int, skip_comments: bool = False
+    ) -> tuple[int, int]:
+        """The 1-based end of the last non-blank character before a 0-based mark
+        (with `skip_comments`, on a line that is not only a comment)."""
         if self._lines is None:
             self._lines = LINE_BREAK.split(self.text)
         lines = self._lines
         while line >= 0:
             content = lines[line][:column] if line < len(lines) else ""
             stripped = content.rstrip()
-            if stripped:
+            if stripped and not (skip_comments and stripped.lstrip().startswith("#")):
                 return line + 1, len(stripped) + 1
             line -= 1
             column = len(lines[line]) if line >= 0 else 0
@@ -208,9 +256,14 @@ class _Builder:
 
         Counts each distinct node once (memoised by identity), iteratively, so
         a "billion laughs" document is rejected in time proportional to its
-        text, and a recursive alias is reported as such.
+        text, and a recursive alias is reported as such. Aliases also may
+        expand a document only to the larger of `ALIAS_GROWTH` times its
+        written nodes and `max_nodes / ALIAS_SHARE`: a small file must not
+        cost what the largest allowed file costs.
         """
         sizes: dict[int, int] = {}
+        uses: dict[int, int] = {}
+        nodes: dict[int, yaml.Node] = {}
         open_nodes: set[int] = set()
         stack: list[tuple[yaml.Node, bool]] = [(root, False)]
         while stack:
@@ -220,22 +273,35 @@ class _Builder:
                 open_nodes.discard(identity)
                 size = 1 + sum(sizes[id(child)] for child in _children(node))
                 if size > self.max_nodes:
-                    line, column = self.position(node.start_mark.line, node.start_mark.column)
-                    raise LoadError(
-                        "document too large after expanding YAML aliases (possible alias bomb)",
-                        line,
-                        column,
-                    )
+                    raise self.alias_bomb(node)
                 sizes[identity] = size
                 continue
+            uses[identity] = uses.get(identity, 0) + 1
             if identity in sizes:
                 continue
             if identity in open_nodes:
                 line, column = self.position(node.start_mark.line, node.start_mark.column)
                 raise LoadError("recursive YAML alias", line, column)
             open_nodes.add(identity)
+            nodes[identity] = node
             stack.append((node, True))
-            stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+            stack.extend((child, False) for child in _children(node))
+        limit = max(self.max_nodes // ALIAS_SHARE, ALIAS_GROWTH * len(sizes))
+        if sizes[id(root)] > limit:
+            # At the anchor of the largest repeated value: the one to look at.
+            repeated = [nodes[identity] for identity, count in uses.items() if count > 1]
+            largest = max(
+                repeated,
+                key=lambda node: (sizes[id(node)], -node.start_mark.index),
+                default=root,
+            )
+            raise self.alias_bomb(largest)
+
+    def alias_bomb(self, node: yaml.Node) -> LoadError:
+        line, column = self.position(node.start_mark.line, node.start_mark.column)
+        return LoadError(
+            "document too large after expanding YAML aliases (possible alias bomb)", line, column
+        )
 
     def build(self, node: yaml.Node, depth: int) -> Any:
         # Two Python frames per nesting level at most (build -> mapping/sequence
@@ -294,7 +360,11 @@ class _Builder:
             value = self.build(item, depth + 1)
             sequence.add(value, self.value_location(item, value))
         if not node.flow_style and sequence.item_locations:
-            sequence.location = _ending_at(location, sequence.item_locations[-1])
+            last = node.value[-1]
+            before = node.value[-2].end_mark if len(node.value) > 1 else node.start_mark
+            sequence.location = self.block_end(
+                location, sequence.item_locations[-1], node, last.start_mark.index < before.index
+            )
         return sequence
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> LMap:
@@ -302,6 +372,7 @@ class _Builder:
         merged: dict[str, tuple[Any, Location, Location]] = {}
         explicit: list[tuple[str, Any, Location, Location]] = []
         explicit_keys: dict[str, Location] = {}
+        last_is_alias = False
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 self.merge(merged, value_node, depth)
@@ -320,6 +391,7 @@ class _Builder:
             explicit_keys[key] = key_location
             value = self.build(value_node, depth + 1)
             explicit.append((key, value, key_location, self.value_location(value_node, value)))
+            last_is_alias = value_node.start_mark.index < key_node.end_mark.index
         mapping = LMap(location)
         # As YAML merges: keys written in the mapping override merged ones.
         for key, (value, key_location, value_location) in merged.items():
@@ -328,8 +400,23 @@ class _Builder:
         for key, value, key_location, value_location in explicit:
             mapping.put(key, value, key_location, value_location)
         if not node.flow_style and explicit:
-            mapping.location = _ending_at(location, explicit[-1][3])
+            mapping.location = self.block_end(location, explicit[-1][3], node, last_is_alias)
         return mapping
+
+    def block_end(
+        self, location: Location, last: Location, node: yaml.Node, last_is_alias: bool
+    ) -> Location:
+        """A block container's location, ending where its last child ends.
+
+        An alias child is located at its anchor, elsewhere in the file (a value
+        appears before its key or its previous sibling only so): the container
+        then ends at its last character that is not blank nor in a comment line.
+        """
+        if not last_is_alias:
+            return _ending_at(location, last)
+        end = node.end_mark
+        line, column = self.last_character_end(end.line, end.column, skip_comments=True)
+        return Location(location.path, location.line, location.column, line, column)
 
     def merge(
         self,
