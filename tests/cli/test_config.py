@@ -137,3 +137,11 @@ def test_config_option_overrides_discovery(project: Project) -> None:
     assert json.loads(discovered.stdout)["findings"] == []
     [finding] = json.loads(chosen.stdout)["findings"]
     assert (finding["rule"], finding["level"]) == ("TL002", "error")
+
+
+def test_a_depth_limit_beyond_what_the_reader_supports_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / ".trustlint.yaml"
+    path.write_text("limits:\n  max_depth: 10000\n")
+
+    with pytest.raises(ConfigError, match=r"limits\.max_depth: 10000 is greater than the maximum"):
+        load_config(path)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from hostile_support import add_fixture, new_project, scan_project
 
+from trustlint.frontends.yaml_loader import LoadError, load_yaml
+
 
 def hostile_scan(
     tmp_path: Path, *fixtures: str, config: str = "", files: dict[str, bytes] | None = None
@@ -188,28 +190,20 @@ def test_nesting_is_bounded_by_the_configured_depth_in_yaml_json_and_hcl(tmp_pat
     ]
 
 
-def test_depth_above_what_the_interpreter_supports_is_tl000_not_a_recursion_error(
-    tmp_path: Path,
-) -> None:
+def test_depth_above_what_the_interpreter_supports_is_a_load_error_not_a_recursion_error() -> (
+    None
+):
     # 990 levels pass libyaml's own limit of 1000; building them would overflow
-    # the Python stack, so the configured 10000 cannot be honoured.
+    # the Python stack, so a depth limit of 10000 cannot be honoured. The config
+    # schema caps limits.max_depth at 300; the loader still fails cleanly.
     text = 'AWSTemplateFormatVersion: "2010-09-09"\nMetadata:\n  Deep: ' + "[" * 990 + "]" * 990
-    findings = hostile_scan(
-        tmp_path,
-        files={"nested-990-levels.yaml": text.encode()},
-        config="limits:\n  max_depth: 10000\n",
-    )
 
-    assert findings == [
-        (
-            "TL000",
-            "nested-990-levels.yaml",
-            1,
-            1,
-            "cannot parse nested-990-levels.yaml as YAML: nesting too deep to read "
-            "(limits.max_depth 10000 is more than the reader supports)",
-        )
-    ]
+    with pytest.raises(LoadError) as raised:
+        load_yaml(text, "nested-990-levels.yaml", max_depth=10000)
+
+    assert raised.value.message == (
+        "nesting too deep to read (limits.max_depth 10000 is more than the reader supports)"
+    )
 
 
 def test_intrinsics_nested_past_the_evaluation_limit_are_unknown_not_a_crash(
