@@ -350,3 +350,34 @@ def test_unresolved_principal_is_silent() -> None:
     read = read_policy(document, here, "trust")
     assert isinstance(read.statements[0].principals[0], Principal)
     assert run_check(check_invalid_policy, [document_unit(read)]) == []
+
+
+def test_a_number_as_effect_is_reported_once() -> None:
+    text = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": 1, "Principal": '
+        '{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+    )
+
+    findings = run_on_policy(check_invalid_policy, text)
+
+    assert [(f.location.line, f.location.column, f.message) for f in findings] == [
+        (
+            1,
+            52,
+            "trust policy policy.json has an invalid policy: Effect must be the string Allow "
+            "or Deny, not a number",
+        )
+    ]
+
+
+def test_a_version_that_is_not_text_says_so() -> None:
+    text = (
+        '{"Version": null, "Statement": [{"Effect": "Allow", "Principal": '
+        '{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+    )
+
+    [finding] = run_on_policy(check_invalid_policy, text)
+
+    assert finding.message.startswith(
+        "trust policy policy.json has a policy Version that is not text;"
+    )

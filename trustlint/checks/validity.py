@@ -157,11 +157,13 @@ def _version_problems(owner: str, document: PolicyDocument) -> Iterator[Problem]
         text = version.text
         if version.raw_type == "unknown" or text in VERSIONS:
             return
-        shown = repr(text) if text is not None else "a non-string value"
+        shown = (
+            f"policy Version {text!r}" if text is not None else "a policy Version that is not text"
+        )
         yield Problem(
             version.location,
             f"Version {text}",
-            f"{owner} has policy Version {shown}; IAM knows only 2012-10-17 and 2008-10-17 and "
+            f"{owner} has {shown}; IAM knows only 2012-10-17 and 2008-10-17 and "
             'rejects the policy: write Version "2012-10-17"',
         )
         return
@@ -210,7 +212,8 @@ def _effect_problems(owner: str, statement: Statement) -> Iterator[Problem]:
         )
         return
     text = effect.text
-    if text is None or not isinstance(effect.value, str) or text in ("Allow", "Deny"):
+    if text is None or effect.raw_type != "str" or text in ("Allow", "Deny"):
+        # A number or list as Effect is a defect the policy reader recorded.
         return
     hint = {"allow": "write Allow", "deny": "write Deny"}.get(text.strip().lower())
     fix = f"Effect is case-sensitive: {hint}" if hint else "write Allow or Deny"
