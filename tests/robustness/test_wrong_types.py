@@ -42,8 +42,7 @@ def test_each_kind_of_wrong_type_in_a_template_is_reported_or_ignored(tmp_path: 
         if f["location"]["path"] == "wrong-types.yaml"
     ]
     assert [(rule, line, column) for rule, line, column, _ in found] == [
-        # Effect: 1
-        ("TL013", 9, 21),
+        # Effect: 1, reported once
         ("TL013", 9, 21),
         # Condition: [...] is no condition at all, so the ExternalId is missing too
         ("TL002", 19, 30),
