@@ -190,9 +190,7 @@ def test_nesting_is_bounded_by_the_configured_depth_in_yaml_json_and_hcl(tmp_pat
     ]
 
 
-def test_depth_above_what_the_interpreter_supports_is_a_load_error_not_a_recursion_error() -> (
-    None
-):
+def test_depth_above_what_the_interpreter_supports_is_a_load_error_not_a_recursion_error() -> None:
     # 990 levels pass libyaml's own limit of 1000; building them would overflow
     # the Python stack, so a depth limit of 10000 cannot be honoured. The config
     # schema caps limits.max_depth at 300; the loader still fails cleanly.
