@@ -308,9 +308,11 @@ def saved_result(path: Path) -> CorpusResult:
     )
 
 
-def bench_corpus(runner: Runner, size: int, runs: int) -> CorpusResult:
+def bench_corpus(runner: Runner, size: int, runs: int, keep_checkov: bool = False) -> CorpusResult:
     saved = runner.work / f"results-{size}.json"
+    earlier = saved_result(saved).checkov if keep_checkov and saved.is_file() else None
     result = _bench_corpus(runner, size, runs)
+    result.checkov = earlier
     saved.write_text(json.dumps(asdict(result), indent=1))
     return result
 
@@ -408,6 +410,11 @@ def machine() -> str:
     )
 
 
+def _checkov_run_count(corpora: list[CorpusResult], default: int) -> int:
+    counts = [len(result.checkov.samples) for result in corpora if result.checkov is not None]
+    return max(counts) if counts else default
+
+
 def render(
     corpora: list[CorpusResult],
     pre_commit: PreCommitResult | None,
@@ -458,7 +465,7 @@ def render(
     else:
         lines += [
             f"Restricted to its assume-role checks: {', '.join(checks)}; the median of "
-            f"{checkov_runs} run(s).",
+            f"{_checkov_run_count(corpora, checkov_runs)} run(s).",
             "",
             "| files | checkov | trustlint `--no-cache` | checkov / trustlint | checkov peak RSS |",
             "|---:|---:|---:|---:|---:|",
@@ -531,6 +538,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--checkov-runs", type=int, default=3, metavar="N")
     parser.add_argument(
+        "--keep-checkov",
+        action="store_true",
+        help="keep checkov's figures from an earlier run in the same --work (they do not "
+        "depend on trustlint) instead of running it again",
+    )
+    parser.add_argument(
         "--checkov-max-files",
         type=int,
         default=10000,
@@ -549,14 +562,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="trustlint-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     runner = Runner(work.resolve())
-    checks = checkov_checks(args.checkov)
+    available = checkov_checks(args.checkov)
+    checks = available
     corpora = [
         saved_result(runner.work / f"results-{size}.json")
         if size in args.reuse
-        else bench_corpus(runner, size, args.runs)
+        else bench_corpus(runner, size, args.runs, args.keep_checkov)
         for size in args.sizes
     ]
-    if checks is not None:
+    if checks is None and any(result.checkov is not None for result in corpora):
+        checks = list(CHECKOV_CHECKS)  # figures kept from an earlier run
+    if available is not None:
         for result in corpora:
             if result.checkov is None and result.size <= args.checkov_max_files:
                 print(f"checkov on {result.size} files", flush=True)

@@ -10,12 +10,9 @@ directory and not validated again.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +135,8 @@ def load_config(path: Path | None, cache_dir: Path | None = None) -> Config:
 
 
 def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -152,6 +151,8 @@ def _read_raw(path: Path) -> tuple[Any, str]:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read config {path}: {error}") from None
     if path.name == "pyproject.toml":
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -168,6 +169,8 @@ def _read_raw(path: Path) -> tuple[Any, str]:
 
 
 def _schema_text() -> str:
+    from importlib import resources
+
     return resources.files("trustlint.data").joinpath("config.schema.json").read_text("utf-8")
 
 
@@ -177,6 +180,8 @@ def _validate(raw: Any, text: str, path: Path, cache_dir: Path | None) -> None:
     marker = cache_dir / "valid-configs" / digest if cache_dir is not None else None
     if marker is not None and marker.exists():
         return
+    import json
+
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json.loads(schema_text))

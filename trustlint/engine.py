@@ -6,16 +6,22 @@ result into output and an exit code.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
+from trustlint.cache import dump_model, load_model
+from trustlint.checks import GRAPH_RULES
 from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import LEVEL_RANK, Finding, Level
-from trustlint.loading import touches
+from trustlint.loading import Visit, touches
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
 from trustlint.project import Project
+
+T = TypeVar("T")
 
 PARSE_ERROR = "TL000"
 
@@ -106,9 +112,28 @@ def run_scan(options: ScanOptions) -> ScanResult:
                 project_dir,
                 *(p for p in paths if not _is_within(p.resolve(), project_dir.resolve())),
             ]
-    units, errors = _load(scan_paths, root, config, cache_dir, focus=report_paths)
-    project = Project(units, config)
-    findings = _run_checks(project, options)
+    rule_ids = [rule_id for rule_id in _rule_ids() if _rule_selected(rule_id, config, options)]
+    unit_rules = tuple(rule_id for rule_id in rule_ids if rule_id not in GRAPH_RULES)
+    unit_checks = UnitChecks(config, unit_rules, options.strict, report_paths)
+    frozen = False
+    try:
+        checked, errors = _load(
+            scan_paths, root, config, cache_dir, focus=report_paths, visit=unit_checks
+        )
+        units = [unit for unit, _ in checked]
+        unit_findings = [found for _, found in checked]
+        del checked
+        # What is loaded now stays to the end: keep the garbage collector from
+        # walking it again and again while the graph checks make their garbage.
+        gc.freeze()
+        frozen = True
+        graph_findings = _graph_findings(units, config, options, rule_ids)
+    finally:
+        if frozen:
+            gc.unfreeze()
+    findings = [finding for found in unit_findings for finding in load_model(found)]
+    del unit_findings
+    findings.extend(graph_findings)
     findings.extend(_parse_error_findings(units, errors))
     findings = _apply_settings(findings, config, options)
     findings.extend(_reasonless_suppressions(units))
@@ -125,6 +150,53 @@ def run_scan(options: ScanOptions) -> ScanResult:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class UnitChecks:
+    """The checks that look at one unit at a time, run on each unit as it is loaded.
+
+    A `visit_units` visitor (so it runs in the parse workers when there are
+    some): what the trust graph needs of the unit (`pruning.for_graph`), so
+    that a scan never holds every unit whole, and the unit's findings,
+    pickled (about half the size) until the graph checks are done. They are
+    the findings these checks give on the whole project: none of them looks
+    beyond the unit of the policy or resource it reports on.
+    """
+
+    config: Config
+    rule_ids: tuple[str, ...]
+    strict: bool
+    report_paths: Collection[str] | None = None
+    """A partial scan's files: the findings of a unit that holds none of them
+    would all be left out (they lie in the unit's files), so it is not checked."""
+
+    def __call__(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
+        from trustlint.checks import CheckContext, unit_checks
+        from trustlint.pruning import for_graph
+
+        findings: list[Finding] = []
+        if self.report_paths is None or touches(unit.paths, self.report_paths):
+            checks = unit_checks()
+            context = CheckContext(Project([unit], self.config), strict=self.strict)
+            findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
+        return for_graph(unit), dump_model(findings)
+
+
+def _graph_findings(
+    units: list[SourceUnit], config: Config, options: ScanOptions, rule_ids: Sequence[str]
+) -> list[Finding]:
+    """The findings of the checks that join units through the trust graph."""
+    from trustlint.pruning import graph_may_find
+
+    selected = [rule_id for rule_id in rule_ids if rule_id in GRAPH_RULES]
+    if not selected or not graph_may_find(units):
+        return []
+    from trustlint.checks import CheckContext, graph_checks
+
+    checks = graph_checks()
+    context = CheckContext(Project(units, config), strict=options.strict)
+    return [finding for rule_id in selected for finding in checks[rule_id](context)]
+
+
 def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: bool) -> Project:
     """Load without checking: for `inspect` and `graph`."""
     paths = paths or (Path.cwd(),)
@@ -133,7 +205,12 @@ def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: boo
     config = load_config(config_path or find_config(start), cache_dir)
     root = _common_root(project_root(start, config), paths)
     config = _anchor(config, root)
-    units, _ = _load(list(paths), root, config, cache_dir)
+    from trustlint.discover import discover
+    from trustlint.loading import load_units
+
+    discovery = discover(list(paths), root, list(config.root_excludes))
+    options = config.load_options
+    units = load_units(discovery.files, discovery.terraform_dirs, root, options, cache_dir)
     return Project(units, config)
 
 
@@ -168,36 +245,34 @@ def _load(
     root: Path,
     config: Config,
     cache_dir: Path | None,
-    focus: set[str] | None = None,
-) -> tuple[list[SourceUnit], list[ParseError]]:
-    """Discover and load; with `focus`, only the units that bear on findings there."""
+    *,
+    focus: set[str] | None,
+    visit: Visit[T],
+) -> tuple[list[tuple[SourceUnit, T]], list[ParseError]]:
+    """Discover, load and visit; with `focus`, only the units that bear on findings there."""
     from trustlint.discover import discover
-    from trustlint.loading import load_units
+    from trustlint.loading import visit_units
 
     excludes = list(config.root_excludes)
     discovery = discover(paths, root, excludes)
-    units = load_units(
+    units = visit_units(
         discovery.files,
         discovery.terraform_dirs,
         root,
         config.load_options,
-        cache_dir,
+        visit=visit,
+        cache_dir=cache_dir,
         focus=focus,
         account_for_path=config.account_for_path,
     )
     return units, list(discovery.errors)
 
 
-def _run_checks(project: Project, options: ScanOptions) -> list[Finding]:
-    from trustlint.checks import CheckContext, all_checks
+def _rule_ids() -> list[str]:
+    """Every rule id the checks implement, without importing the graph checks."""
+    from trustlint.checks import unit_checks
 
-    context = CheckContext(project, strict=options.strict)
-    findings: list[Finding] = []
-    for rule_id, check in all_checks().items():
-        if not _rule_selected(rule_id, project.config, options):
-            continue
-        findings.extend(check(context))
-    return findings
+    return sorted({*unit_checks(), *GRAPH_RULES})
 
 
 def _rule_selected(rule_id: str, config: Config, options: ScanOptions) -> bool:

@@ -15,6 +15,11 @@ A run has three steps:
    units that can bear on findings located in those files are kept: see
    `related`. A warm cache then unpickles a handful of units instead of the
    whole project.
+
+`visit_units` hands each unit, as soon as it exists, to a visitor that says
+what to keep of it (the engine: its findings and what the trust graph needs),
+in the workers for the sources parsed there, so that no step holds every
+whole unit of a large project at once; `load_units` keeps them whole.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import marshal
 import os
 import re
 import sys
@@ -30,7 +36,7 @@ from dataclasses import dataclass, field
 from fnmatch import translate
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from trustlint.cache import (
     Dependencies,
@@ -38,8 +44,11 @@ from trustlint.cache import (
     Listings,
     ParseCache,
     Record,
+    Sharing,
     code_stamp,
+    dump_model,
     dump_unit,
+    load_model,
     load_unit,
     open_cache,
 )
@@ -62,6 +71,9 @@ CHUNKS_PER_WORKER = 6
 leave the other workers idle at the end."""
 MAX_CHUNK_SOURCES = 64
 
+T = TypeVar("T")
+Visit = Callable[[SourceUnit], tuple[SourceUnit, T]]
+"""What `visit_units` does with each unit: what to keep of it, and a result."""
 AccountForPath = Callable[[str], "str | None"]
 """The config's `accounts.paths` lookup: which account a project-relative path deploys into."""
 
@@ -103,27 +115,67 @@ def load_units(
     `account_for_path` is the config's `accounts.paths` lookup, which
     `related` needs.
     """
+    loaded = _load(files, terraform_dirs, root, options, cache_dir, focus, account_for_path, None)
+    return [unit for unit, _ in loaded]
+
+
+def visit_units(
+    files: Sequence[Path],
+    terraform_dirs: Sequence[Path],
+    root: Path,
+    options: LoadOptions,
+    *,
+    visit: Visit[T],
+    cache_dir: Path | None = None,
+    focus: Collection[str] | None = None,
+    account_for_path: AccountForPath | None = None,
+) -> list[tuple[SourceUnit, T]]:
+    """Load as `load_units` does, handing each unit to `visit` as soon as it is loaded.
+
+    `visit(unit)` returns what to keep of the unit and a result of its own;
+    the whole unit is let go at once, so a scan of many files never holds
+    them all. Sources parsed in a pool are visited in the workers (`visit`
+    must then be picklable, and only what it keeps comes back); with `focus`,
+    only the related units are visited, once they are known. The parse cache
+    always stores whole units.
+    """
+    loaded = _load(files, terraform_dirs, root, options, cache_dir, focus, account_for_path, visit)
+    return cast("list[tuple[SourceUnit, T]]", loaded)
+
+
+def _load(  # noqa: PLR0917 (the public functions above name them)
+    files: Sequence[Path],
+    terraform_dirs: Sequence[Path],
+    root: Path,
+    options: LoadOptions,
+    cache_dir: Path | None,
+    focus: Collection[str] | None,
+    account_for_path: AccountForPath | None,
+    visit: Visit[Any] | None,
+) -> list[tuple[SourceUnit, Any]]:
     relative = _Relative(root)
     sources = [Source(*relative(f), module=False) for f in files]
     sources += [Source(*relative(d), module=True) for d in terraform_dirs]
     slots = [_Slot(source) for source in sources]
     cache = open_cache(cache_dir, root, namespace(options)) if cache_dir is not None else None
+    loading = _Loading(root, options, cache, visit, focus=focus is not None)
     try:
         if cache is not None:
             with _no_collection():
                 for slot in slots:
-                    _look_up(slot, cache, root)
-        _parse([slot for slot in slots if not slot.found], root, options)
-        for slot in slots:
-            if cache is not None and slot.parsed:
-                _store(slot, cache, root)
-            slot.payload = None  # the units stay; their pickles are not needed any more
+                    _look_up(slot, cache, root, loading.sharing, links=focus is not None)
+                    loading.visit_early(slot)
+        loading.parse([slot for slot in slots if not slot.found])
         chosen: Iterable[_Slot] = slots
         if focus is not None:
             indexes = related([slot.links for slot in slots], focus, account_for_path)
             chosen = [slots[index] for index in indexes]
-        with _no_collection():
-            return [unit for slot in chosen if (unit := slot.materialise(cache, root, options))]
+        loaded = []
+        for slot in chosen:
+            kept = loading.finish(slot)
+            if kept is not None:
+                loaded.append(kept)
+        return loaded
     finally:
         if cache is not None:
             cache.close()
@@ -177,15 +229,26 @@ def namespace(options: LoadOptions) -> str:
 
 @dataclass(slots=True)
 class _Slot:
+    """One source on its way through the loader.
+
+    Once the source is known (`found`), it holds one of: an index `record`
+    (valid, not unpickled yet), the whole `unit`, its pickled `payload`, or
+    (after `visit`) what the visit kept, in `visited`.
+    """
+
     source: Source
     key: str | None = None
     record: Record | None = None
-    """Set on an index hit: the unit is known valid but not unpickled yet."""
     unit: SourceUnit | None = None
     loaded: bool = False
-    parsed: bool = False
+    """The source is parsed or its entry read: neither is needed again."""
     payload: bytes | None = None
+    paths: tuple[str, ...] | None = None
+    """The unit's paths (None: no unit), for the entry's dependencies."""
+    summary: bytes | None = None
+    """`Links.dump()` of the unit, when a worker sent it back."""
     links_: Links | None = field(default=None, repr=False)
+    visited: tuple[SourceUnit, Any] | None = None
 
     @property
     def found(self) -> bool:
@@ -194,34 +257,173 @@ class _Slot:
     @property
     def links(self) -> Links:
         if self.links_ is None:
-            self.links_ = unit_links(self.unit)
+            if self.summary is not None:
+                self.links_ = Links.load(self.summary)
+            else:
+                self.links_ = unit_links(self.unit)
         return self.links_
 
     def set_unit(self, unit: SourceUnit | None, payload: bytes | None = None) -> None:
         self.unit = unit
         self.payload = payload
+        self.paths = unit.paths if unit is not None else None
         self.loaded = True
 
-    def materialise(
-        self, cache: ParseCache | None, root: Path, options: LoadOptions
-    ) -> SourceUnit | None:
-        """The unit, unpickling it from its entry when only the index was read."""
-        if self.loaded:
-            return self.unit
-        entry = cache.get(self.key) if cache is not None and self.key is not None else None
+
+class _Loading:
+    """One run of the loader: where units go once they exist."""
+
+    def __init__(
+        self,
+        root: Path,
+        options: LoadOptions,
+        cache: ParseCache | None,
+        visit: Visit[Any] | None,
+        *,
+        focus: bool,
+    ) -> None:
+        self.root = root
+        self.options = options
+        self.cache = cache
+        self.visit = visit
+        self.focus = focus
+        """Only some units will be chosen, by their links, once all are loaded."""
+        self.eager = visit is not None and not focus
+        """Visit each unit as soon as it is loaded (a full scan), not once chosen."""
+        self.sharing = Sharing()
+        """What the units unpickled here share (they stay in memory to the end of the scan)."""
+
+    def visit_early(self, slot: _Slot) -> None:
+        if self.eager and slot.unit is not None:
+            self._visit(slot)
+
+    def _visit(self, slot: _Slot) -> None:
+        assert self.visit is not None and slot.unit is not None
+        slot.visited = self.visit(slot.unit)
+        slot.unit = None
+
+    def parse(self, slots: Sequence[_Slot]) -> None:
+        """Parse the sources the cache did not have, here or in a pool."""
+        workers = min(_usable_cores(), MAX_WORKERS)
+        if len(slots) < PARALLEL_THRESHOLD or workers < 2:
+            self.parse_here(slots)
+            return
+        if self.visit is None:
+            leftover = _parse_in_pool(slots, self.root, self.options, workers)
+            undone = {id(slot) for slot in leftover}
+            for slot in slots:
+                if slot.loaded and id(slot) not in undone:
+                    self._store(slot)
+        else:
+            leftover = self._visit_in_pool(slots, workers)
+        self.parse_here(leftover)
+
+    def parse_here(self, slots: Iterable[_Slot]) -> None:
+        if self.visit is None:
+            slots = list(slots)
+            _parse_here(slots, self.root, self.options)
+            for slot in slots:
+                self._store(slot)
+            return
+        for slot in slots:
+            slot.set_unit(slot.source.load(self.root, self.options))
+            self._store(slot)
+            self.visit_early(slot)
+
+    def _store(self, slot: _Slot) -> None:
+        if self.cache is not None:
+            _store(slot, self.cache, self.root)
+        if slot.unit is not None or slot.visited is not None:
+            slot.payload = None  # the unit (or what a visit kept) is here: drop its pickle
+        if not self.focus:
+            slot.summary = slot.links_ = None  # links serve the cache index and `related` only
+
+    def _visit_in_pool(self, slots: Sequence[_Slot], workers: int) -> list[_Slot]:
+        """Parse (and visit, in a full scan) in worker processes; returns the slots not done."""
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        work = _ChunkWork(
+            self.visit if self.eager else None,
+            whole=self.cache is not None or not self.eager,
+            links=self.cache is not None or self.focus,
+        )
+        arguments = (self.root, self.options, work)
+        leftover: list[_Slot] = []
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+                futures = {
+                    pool.submit(visit_chunk, [s.source for s in chunk], *arguments): chunk
+                    for chunk in _chunks(slots, workers)
+                }
+                # Take each chunk as it comes, so results do not pile up in this process.
+                for future in as_completed(futures):
+                    chunk = futures.pop(future)
+                    try:
+                        results = future.result()
+                    except Exception as error:  # a worker died: BrokenProcessPool and the like
+                        _debug("a parse worker failed (%s); parsing its chunk here", error)
+                        leftover.extend(chunk)
+                        continue
+                    for slot, parsed in zip(chunk, results, strict=True):
+                        if parsed is None or not self._take(slot, parsed):
+                            leftover.append(slot)
+        except Exception as error:  # no pool at all (no semaphores, fork refused): parse here
+            _debug("cannot run a process pool (%s); parsing serially", error)
+            return [slot for slot in slots if not slot.loaded]
+        return leftover
+
+    def _take(self, slot: _Slot, parsed: _Parsed) -> bool:
+        """Take in what a worker sent back for one source; False if it cannot be used."""
+        payload, slot.summary, paths, visited = parsed
+        try:
+            if visited is not None:
+                with _no_collection():
+                    slot.visited = load_model(visited, self.sharing)
+        except Exception:
+            return False
+        slot.payload = payload
+        slot.paths = paths
+        slot.loaded = True
+        self._store(slot)
+        return True
+
+    def finish(self, slot: _Slot) -> tuple[SourceUnit, Any] | None:
+        """What is kept of a chosen source's unit (visited if there is a visit); None: no unit."""
+        if slot.visited is not None:
+            visited, slot.visited = slot.visited, None
+            return visited
+        if slot.unit is None:
+            with _no_collection():
+                self._materialise(slot)
+        unit, slot.unit = slot.unit, None
+        if unit is None:
+            return None
+        if self.visit is None:
+            return unit, None
+        return self.visit(unit)
+
+    def _materialise(self, slot: _Slot) -> None:
+        """Make the unit of a found source: unpickle its payload or cache entry, else parse it."""
+        if slot.payload is not None:
+            with contextlib.suppress(Exception):
+                slot.unit = load_unit(slot.payload, self.sharing)
+                slot.payload = None
+                return
+        if slot.loaded and slot.paths is None:
+            return  # a file that holds no unit
+        cache = self.cache
+        entry = cache.get(slot.key) if cache is not None and slot.key is not None else None
         if entry is not None:
             with contextlib.suppress(Exception):
-                self.set_unit(entry.unit())
-                return self.unit
+                slot.unit = entry.unit(self.sharing)
+                return
         # Removed or damaged since the index was read (a concurrent prune).
-        self.set_unit(self.source.load(root, options))
-        self.parsed = True
-        if cache is not None:
-            _store(self, cache, root)
-        return self.unit
+        slot.set_unit(slot.source.load(self.root, self.options))
+        self._store(slot)
 
 
-def _look_up(slot: _Slot, cache: ParseCache, root: Path) -> None:
+def _look_up(slot: _Slot, cache: ParseCache, root: Path, sharing: Sharing, *, links: bool) -> None:
+    """Find a source in the cache; `links`: its links are needed (to choose units by them)."""
     source = slot.source
     slot.key = source_key(source, cache)
     if slot.key is None:
@@ -229,8 +431,9 @@ def _look_up(slot: _Slot, cache: ParseCache, root: Path) -> None:
     record = cache.record(source.relative, slot.key)
     if record is not None and _still_valid(record.dependencies, record.listings, cache, root):
         try:
-            slot.links_ = Links.load(record.summary)
-        except (TypeError, ValueError):  # a damaged index record: read the entry instead
+            if links:
+                slot.links_ = Links.load(record.summary)
+        except (TypeError, ValueError, EOFError):  # a damaged record: read the entry instead
             pass
         else:
             slot.record = record
@@ -239,7 +442,7 @@ def _look_up(slot: _Slot, cache: ParseCache, root: Path) -> None:
     if entry is None or not _still_valid(entry.dependencies, entry.listings, cache, root):
         return
     try:
-        slot.set_unit(entry.unit())
+        slot.set_unit(entry.unit(sharing))
     except Exception:  # a damaged entry is a miss; this run rewrites it
         return
     cache.remember(
@@ -264,18 +467,26 @@ def source_key(source: Source, cache: ParseCache) -> str | None:
             return None
         content = digest
     kind = "module" if source.module else "file"
-    text = f"{cache.namespace}\0{kind}\0{source.relative}\0{content}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    key = _namespace_hash(cache.namespace).copy()
+    key.update(f"{kind}\0{source.relative}\0{content}".encode())
+    return key.hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _namespace_hash(namespace: str) -> hashlib._Hash:
+    """The key hash fed with the namespace (long, the same for every source of a run)."""
+    return hashlib.sha256(f"{namespace}\0".encode())
 
 
 def _store(slot: _Slot, cache: ParseCache, root: Path) -> None:
+    """Write a unit parsed in this run to the cache (and its record to the index)."""
     source = slot.source
     if slot.key is None or not cache.writable:
         return
     # The files may have changed while they were parsed: store only if not.
     if source_key(source, cache) != slot.key:
         return
-    dependencies, listings = _dependencies(source, slot.unit, cache, root)
+    dependencies, listings = _dependencies(source, slot.paths, cache, root)
     if dependencies is None:
         return
     if slot.payload is None:
@@ -285,14 +496,15 @@ def _store(slot: _Slot, cache: ParseCache, root: Path) -> None:
             _debug("cannot cache %s", source.relative, exc_info=True)
             return
     cache.put(slot.key, Entry(slot.payload, dependencies, listings))
-    cache.remember(source.relative, Record(slot.key, dependencies, listings, slot.links.dump()))
+    summary = slot.summary if slot.summary is not None else slot.links.dump()
+    cache.remember(source.relative, Record(slot.key, dependencies, listings, summary))
 
 
 def _dependencies(
-    source: Source, unit: SourceUnit | None, cache: ParseCache, root: Path
+    source: Source, paths: tuple[str, ...] | None, cache: ParseCache, root: Path
 ) -> tuple[Dependencies | None, Listings]:
     """Files the unit was read from beyond its key, with their hashes and directories."""
-    if unit is None:
+    if paths is None:
         return (), ()
     if source.module:
         own = {_join(source.relative, name) for name in _module_files(source.path)}
@@ -300,7 +512,7 @@ def _dependencies(
         own = {source.relative}
     dependencies = []
     directories = set()
-    for relative in sorted(set(unit.paths) - own):
+    for relative in sorted(set(paths) - own):
         digest = cache.digest(root / relative, relative)
         if digest is None:
             return None, ()
@@ -341,19 +553,9 @@ def _join(directory: str, name: str) -> str:
 # -- parsing, here or in a pool ----------------------------------------------
 
 
-def _parse(slots: Sequence[_Slot], root: Path, options: LoadOptions) -> None:
-    workers = min(_usable_cores(), MAX_WORKERS)
-    if len(slots) < PARALLEL_THRESHOLD or workers < 2:
-        _parse_here(slots, root, options)
-        return
-    leftover = _parse_in_pool(slots, root, options, workers)
-    _parse_here(leftover, root, options)
-
-
 def _parse_here(slots: Iterable[_Slot], root: Path, options: LoadOptions) -> None:
     for slot in slots:
         slot.set_unit(slot.source.load(root, options))
-        slot.parsed = True
 
 
 def _parse_in_pool(
@@ -383,13 +585,11 @@ def _parse_in_pool(
                             if payload is None:
                                 raise ValueError("unit could not be sent back")
                             slot.set_unit(load_unit(payload), payload)
-                            slot.parsed = True
                         except Exception:
                             leftover.append(slot)
     except Exception as error:  # no pool at all (no semaphores, fork refused): parse here
         _debug("cannot run a process pool (%s); parsing serially", error)
-        done = {id(slot) for slot in slots if slot.parsed}
-        return [slot for slot in slots if id(slot) not in done]
+        return [slot for slot in slots if not slot.loaded]
     return leftover
 
 
@@ -403,6 +603,43 @@ def parse_chunk(sources: Sequence[Source], root: Path, options: LoadOptions) -> 
         except Exception:
             payloads.append(None)
     return payloads
+
+
+@dataclass(frozen=True, slots=True)
+class _ChunkWork:
+    """What a worker does with each unit it parses besides sending back its links."""
+
+    visit: Visit[Any] | None
+    whole: bool
+    """Send back the whole unit, pickled (for the cache, or to visit it later)."""
+    links: bool
+    """Send back the unit's links (for the cache index, or to choose units by them)."""
+
+
+_Parsed = tuple[bytes | None, bytes | None, tuple[str, ...] | None, bytes | None]
+"""What a worker sends back for one source: the pickled unit and its links (if
+asked), its paths (None: no unit), and what the visit kept with its result."""
+
+
+def visit_chunk(
+    sources: Sequence[Source], root: Path, options: LoadOptions, work: _ChunkWork
+) -> list[_Parsed | None]:
+    """Worker side of `visit_units`; None where something cannot be pickled."""
+    results: list[_Parsed | None] = []
+    for source in sources:
+        unit = source.load(root, options)
+        try:
+            payload = dump_unit(unit) if work.whole else None
+            visited = None
+            if work.visit is not None and unit is not None:
+                visited = dump_model(work.visit(unit))
+            paths = unit.paths if unit is not None else None
+            links = unit_links(unit).dump() if work.links else None
+            results.append((payload, links, paths, visited))
+        except Exception:
+            _debug("cannot send back %s", source.relative, exc_info=True)
+            results.append(None)
+    return results
 
 
 def _chunks(slots: Sequence[_Slot], workers: int) -> list[list[_Slot]]:
@@ -481,47 +718,62 @@ class Links:
     universal: bool = False
     """Holds what applies across units: organization policies (SCPs, RCPs), or an
     attachment whose target is unknown, which any principal may hold."""
-    names: frozenset[str] = field(init=False, repr=False, compare=False)
-    """Every name above."""
-    followable: frozenset[str] = field(init=False, repr=False, compare=False)
-    """The names that are not roles."""
 
-    def __post_init__(self) -> None:
-        names = self.defines | self.mentions | self.targets
-        object.__setattr__(self, "names", names)
-        followable = frozenset(name for name in names if not name.startswith("role:"))
-        object.__setattr__(self, "followable", followable)
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name above."""
+        return self.defines | self.mentions | self.targets
 
-    def dump(self) -> tuple[Any, ...]:
-        return (
-            self.unit,
-            self.paths,
-            tuple(sorted(self.defines)),
-            tuple(sorted(self.mentions)),
-            tuple(sorted(self.targets)),
-            self.patterns,
-            tuple(sorted(self.accounts)),
-            tuple(sorted(self.trusted_accounts)),
-            self.stated,
-            self.universal,
+    @property
+    def followable(self) -> frozenset[str]:
+        """The names that are not roles."""
+        return frozenset(name for name in self.names if not name.startswith("role:"))
+
+    def shares_a_name(self, names: set[str]) -> bool:
+        """Whether the unit defines, mentions or targets one of `names`.
+
+        `related` asks this of every unit: cheaper than making `self.names` for each.
+        """
+        return not (
+            names.isdisjoint(self.defines)
+            and names.isdisjoint(self.mentions)
+            and names.isdisjoint(self.targets)
+        )
+
+    def dump(self) -> bytes:
+        """The links as the cache index keeps them: one small bytes object a source."""
+        return marshal.dumps(
+            (
+                self.unit,
+                self.paths,
+                tuple(sorted(self.defines)),
+                tuple(sorted(self.mentions)),
+                tuple(sorted(self.targets)),
+                self.patterns,
+                tuple(sorted(self.accounts)),
+                tuple(sorted(self.trusted_accounts)),
+                self.stated,
+                self.universal,
+            )
         )
 
     @classmethod
-    def load(cls, data: Any) -> Links:
+    def load(cls, data: bytes) -> Links:
+        """The links `dump` wrote (marshal gives back the types it was given)."""
         unit, paths, defines, mentions, targets, patterns, accounts, trusted, stated, universal = (
-            data
+            marshal.loads(data)
         )
         return cls(
-            str(unit),
-            tuple(paths),
+            unit,
+            paths,
             frozenset(defines),
             frozenset(mentions),
             frozenset(targets),
-            tuple(patterns),
+            patterns,
             frozenset(accounts),
             frozenset(trusted),
-            bool(stated),
-            bool(universal),
+            stated,
+            universal,
         )
 
 
@@ -571,7 +823,7 @@ def related(
         matcher = _matcher(focused_patterns)
         wanted.update(name for name in defined if matcher.match(name))
     wanted &= defined
-    selected.update(i for i, link in enumerate(links) if not link.names.isdisjoint(wanted))
+    selected.update(i for i, link in enumerate(links) if link.shares_a_name(wanted))
     trusted = set().union(*(links[i].trusted_accounts for i in chosen))
     if trusted:
         selected.update(_maybe_in_accounts(links, trusted, account_for_path))
@@ -591,7 +843,7 @@ def related(
             index
             for index, link in enumerate(links)
             if index not in selected
-            and (not link.names.isdisjoint(names) or not link.defines.isdisjoint(targets))
+            and (link.shares_a_name(names) or not link.defines.isdisjoint(targets))
         }
         selected |= fresh
     return sorted(selected)

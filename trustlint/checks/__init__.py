@@ -17,15 +17,21 @@ from trustlint.project import Project
 if TYPE_CHECKING:
     from trustlint.graph import TrustGraph
 
-CHECK_MODULES = (
+UNIT_CHECK_MODULES = (
     "trustlint.checks.trust",
     "trustlint.checks.federation",
     "trustlint.checks.services",
     "trustlint.checks.sessions",
     "trustlint.checks.grants",
     "trustlint.checks.validity",
-    "trustlint.checks.one_sided",
 )
+"""Checks that look at one unit at a time: every finding comes from the policies
+and resources of one unit, so the engine runs them on each unit as it is loaded."""
+GRAPH_CHECK_MODULES = ("trustlint.checks.one_sided",)
+"""Checks that read `context.graph`, which joins units: they run on the whole project."""
+GRAPH_RULES = frozenset({"TL004", "TL005"})
+"""The rules the graph check modules register (known without importing them)."""
+CHECK_MODULES = (*UNIT_CHECK_MODULES, *GRAPH_CHECK_MODULES)
 
 
 @dataclass
@@ -62,10 +68,26 @@ def check(rule_id: str) -> Callable[[Check], Check]:
 
 def all_checks() -> dict[str, Check]:
     """Rule id -> check function, for every check module that is present."""
-    for module in CHECK_MODULES:
+    _import(CHECK_MODULES)
+    return dict(sorted(_REGISTRY.items()))
+
+
+def unit_checks() -> dict[str, Check]:
+    """The checks of one unit at a time (every rule but `GRAPH_RULES`)."""
+    _import(UNIT_CHECK_MODULES)
+    return {rule_id: c for rule_id, c in sorted(_REGISTRY.items()) if rule_id not in GRAPH_RULES}
+
+
+def graph_checks() -> dict[str, Check]:
+    """The checks that read the trust graph (`GRAPH_RULES`)."""
+    _import(GRAPH_CHECK_MODULES)
+    return {rule_id: c for rule_id, c in sorted(_REGISTRY.items()) if rule_id in GRAPH_RULES}
+
+
+def _import(modules: Iterable[str]) -> None:
+    for module in modules:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
             if error.name != module:
                 raise
-    return dict(sorted(_REGISTRY.items()))

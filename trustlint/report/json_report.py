@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import io
+from collections.abc import Iterator
+from typing import Any, TextIO
 
 from trustlint import __version__
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
+from trustlint.report.json_stream import LazyList, write_document
 
 
 def location_data(location: Location) -> dict[str, Any]:
@@ -42,20 +44,29 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult, findings: list[Finding]) -> str:
+    buffer = io.StringIO()
+    write_json(buffer, result, findings)
+    return buffer.getvalue()
+
+
+def write_json(stream: TextIO, result: ScanResult, findings: list[Finding]) -> None:
+    """Write the JSON report to `stream`, one finding at a time (the text `render_json` gives)."""
     from trustlint.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    entries = []
-    for finding in findings:
-        data = finding_data(finding)
-        rule = catalogue.get(finding.rule_id)
-        if rule is not None:
-            data["name"] = rule.name
-        entries.append(data)
+
+    def entries() -> Iterator[dict[str, Any]]:
+        for finding in findings:
+            data = finding_data(finding)
+            rule = catalogue.get(finding.rule_id)
+            if rule is not None:
+                data["name"] = rule.name
+            yield data
+
     counted = [f for f in findings if f.suppression is None]
     document = {
         "tool": {"name": "trustlint", "version": __version__},
-        "findings": entries,
+        "findings": LazyList(len(findings), entries()),
         "summary": {
             "findings": len(counted),
             "error": sum(1 for f in counted if f.level == "error"),
@@ -67,4 +78,4 @@ def render_json(result: ScanResult, findings: list[Finding]) -> str:
             "files": len({p for unit in result.units for p in unit.paths}),
         },
     }
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    write_document(stream, document)

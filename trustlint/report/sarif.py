@@ -12,10 +12,11 @@ input gives the same bytes.
 
 from __future__ import annotations
 
-import json
+import io
 import posixpath
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import groupby
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from trustlint import __version__
@@ -23,6 +24,7 @@ from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
 from trustlint.engine import PARSE_ERROR, ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
+from trustlint.report.json_stream import LazyList, write_document
 from trustlint.report.line_hash import file_line_hashes
 
 SARIF_VERSION = "2.1.0"
@@ -43,6 +45,25 @@ def render_sarif(
     catalogue: Mapping[str, RuleInfo] | None = None,
 ) -> str:
     """The SARIF log of `findings` (those the caller chose to show) as JSON text."""
+    buffer = io.StringIO()
+    write_sarif(buffer, result, findings, show_suppressed, catalogue=catalogue)
+    return buffer.getvalue()
+
+
+def write_sarif(
+    stream: TextIO,
+    result: ScanResult,
+    findings: Sequence[Finding],
+    show_suppressed: bool = False,
+    *,
+    catalogue: Mapping[str, RuleInfo] | None = None,
+) -> None:
+    """Write the SARIF log of `findings` to `stream`, the same text `render_sarif` gives.
+
+    The results are built and written one at a time (with the line hashes of
+    one file at a time), so a scan with many findings never holds the whole
+    document.
+    """
     import sarif_om as sarif
 
     rules = dict(sorted((catalogue if catalogue is not None else load_catalogue()).items()))
@@ -50,9 +71,7 @@ def render_sarif(
     for finding in ordered:
         rules.setdefault(finding.rule_id, _placeholder_rule(finding))
     rule_index = {rule_id: index for index, rule_id in enumerate(rules)}
-    hashes = _line_hashes(result, ordered)
 
-    results = [_result(sarif, finding, rule_index, hashes, show_suppressed) for finding in ordered]
     invocation = sarif.Invocation(
         execution_successful=True,
         tool_execution_notifications=_parse_error_notifications(sarif, result, ordered, rule_index)
@@ -76,12 +95,18 @@ def render_sarif(
         },
         column_kind="unicodeCodePoints",
         invocations=[invocation],
-        results=results,
         properties=_baseline_properties(result),
     )
     log = _to_json(sarif.SarifLog(schema_uri=SARIF_SCHEMA, version=SARIF_VERSION, runs=[run]))
     document = {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
-    return json.dumps(document, indent=2) + "\n"
+    results = (
+        _to_json(_result(sarif, finding, rule_index, hashes, show_suppressed))
+        for finding, hashes in _with_line_hashes(result, ordered)
+    )
+    # `results` is the run's last property that is set (`_to_json` keeps the
+    # schema's order, and those after it are never set here).
+    document["runs"][0]["results"] = LazyList(len(ordered), results)
+    write_document(stream, document)
 
 
 def _rule_descriptor(sarif: Any, rule: RuleInfo) -> Any:
@@ -123,11 +148,11 @@ def _result(
     sarif: Any,
     finding: Finding,
     rule_index: Mapping[str, int],
-    hashes: Mapping[tuple[str, int], str],
+    hashes: Mapping[int, str],
     show_suppressed: bool,
 ) -> Any:
     fingerprints = {LOGICAL_FINGERPRINT: finding.fingerprint}
-    line_hash = hashes.get((finding.location.path, finding.location.line))
+    line_hash = hashes.get(finding.location.line)
     if line_hash is not None:
         fingerprints[LINE_HASH] = line_hash
     suppressions = None
@@ -186,15 +211,15 @@ def artifact_uri(path: str) -> str:
     return quote(normal.removeprefix("./"), safe="/")
 
 
-def _line_hashes(result: ScanResult, findings: Sequence[Finding]) -> dict[tuple[str, int], str]:
-    lines_by_path: dict[str, set[int]] = {}
-    for finding in findings:
-        lines_by_path.setdefault(finding.location.path, set()).add(finding.location.line)
-    hashes: dict[tuple[str, int], str] = {}
-    for path, lines in lines_by_path.items():
-        for line, value in file_line_hashes(result.root / path, lines).items():
-            hashes[(path, line)] = value
-    return hashes
+def _with_line_hashes(
+    result: ScanResult, ordered: Sequence[Finding]
+) -> Iterator[tuple[Finding, Mapping[int, str]]]:
+    """Each finding (sorted by path) with the line hashes of its file, one file at a time."""
+    for path, group in groupby(ordered, key=lambda finding: finding.location.path):
+        findings = list(group)
+        hashes = file_line_hashes(result.root / path, {f.location.line for f in findings})
+        for finding in findings:
+            yield finding, hashes
 
 
 def _parse_error_notifications(
