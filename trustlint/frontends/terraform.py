@@ -3,7 +3,7 @@
 `load_module` reads every `.tf` file of a module directory, the root module's
 `terraform.tfvars` / `*.auto.tfvars`, the local modules it calls and the files
 its `file()` / `templatefile()` calls name, and builds the IAM entities of SPEC
-section 3. Expressions are evaluated by `hcl_eval` in a `ModuleScope`, which
+section 3. Expressions are evaluated by `hcl_eval.Evaluator` in a `ModuleScope`, which
 knows what Terraform's references mean here: variables (module inputs, tfvars,
 defaults, with `optional()` attributes filled in), locals (lazily, cycle-safe),
 the names and ARNs of IAM resources, `data.aws_caller_identity` (this account),
@@ -26,28 +26,12 @@ from typing import Any
 
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import (
-    Attribute,
-    Block,
-    EncodedJson,
-    EvalBudget,
-    EvalError,
-    Evaluator,
-    HclFile,
-    MappedStr,
-    Scope,
-    Site,
-    Step,
-    apply_steps,
-    decode_json,
-    iteration,
-    json_document,
-    locate_plain,
-    parse_hcl,
-    read_body,
-    syntax_problem,
-    without_nulls,
-)
+from trustlint.frontends.hcl_eval import EvalBudget, Evaluator, Scope
+from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
+from trustlint.frontends.hcl_operations import apply_steps, iteration, without_nulls
+from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, parse_hcl, read_body
+from trustlint.frontends.hcl_syntax_errors import syntax_problem
+from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Site, Step
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (

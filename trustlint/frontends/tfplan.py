@@ -80,7 +80,7 @@ class _PlanResource:
     location: Location
     """The `.tf` block, or the resource's object in the plan file."""
     block: Any
-    """The `hcl_eval.Block` of its configuration, or None when not found."""
+    """The `hcl_syntax.Block` of its configuration, or None when not found."""
     unknown: frozenset[str]
     """Attributes the plan knows only after apply."""
 
