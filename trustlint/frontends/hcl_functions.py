@@ -332,10 +332,12 @@ def _length(call: Call, args: list[Any]) -> Any:
     return len(_string(call, value))
 
 
-def _string_function(transform: Callable[[str], str]) -> Function:
+def _string_function(transform: Callable[..., Any], arity: int = 1) -> Function:
+    """A function of `arity` strings, each argument converted as an interpolation would."""
+
     def apply(call: Call, args: list[Any]) -> Any:
-        _arity(call, args, 1)
-        return transform(_string(call, args[0]))
+        _arity(call, args, arity)
+        return transform(*(_string(call, arg) for arg in args))
 
     return apply
 
@@ -344,36 +346,11 @@ FUNCTIONS["lower"] = _string_function(str.lower)
 FUNCTIONS["upper"] = _string_function(str.upper)
 FUNCTIONS["trimspace"] = _string_function(str.strip)
 FUNCTIONS["chomp"] = _string_function(lambda text: re.sub(r"(?:\r\n|\n|\r)+\Z", "", text))
-
-
-@_function("trimprefix")
-def _trimprefix(call: Call, args: list[Any]) -> Any:
-    _arity(call, args, 2)
-    return _string(call, args[0]).removeprefix(_string(call, args[1]))
-
-
-@_function("trimsuffix")
-def _trimsuffix(call: Call, args: list[Any]) -> Any:
-    _arity(call, args, 2)
-    return _string(call, args[0]).removesuffix(_string(call, args[1]))
-
-
-@_function("trim")
-def _trim(call: Call, args: list[Any]) -> Any:
-    _arity(call, args, 2)
-    return _string(call, args[0]).strip(_string(call, args[1]))
-
-
-@_function("startswith")
-def _startswith(call: Call, args: list[Any]) -> Any:
-    _arity(call, args, 2)
-    return _string(call, args[0]).startswith(_string(call, args[1]))
-
-
-@_function("endswith")
-def _endswith(call: Call, args: list[Any]) -> Any:
-    _arity(call, args, 2)
-    return _string(call, args[0]).endswith(_string(call, args[1]))
+FUNCTIONS["trimprefix"] = _string_function(str.removeprefix, 2)
+FUNCTIONS["trimsuffix"] = _string_function(str.removesuffix, 2)
+FUNCTIONS["trim"] = _string_function(str.strip, 2)
+FUNCTIONS["startswith"] = _string_function(str.startswith, 2)
+FUNCTIONS["endswith"] = _string_function(str.endswith, 2)
 
 
 @_function("replace")

@@ -23,7 +23,7 @@ from trustlint.frontends.hcl_values import (
     TextPiece,
     finalize,
 )
-from trustlint.frontends.yaml_loader import LoadError, load_json
+from trustlint.frontends.yaml_loader import LINE_BREAK, LoadError, load_json
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, Branch, LList, LMap
 
@@ -109,9 +109,6 @@ def json_document(
     return finalize(value)
 
 
-_YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
 def _parse_rendered(
     text: str,
     pieces: tuple[TextPiece, ...],
@@ -135,7 +132,7 @@ class _SourceMap:
     def __init__(
         self, text: str, pieces: tuple[TextPiece, ...], holes: Mapping[str, TemplateHole]
     ) -> None:
-        self.line_starts = [0] + [m.end() for m in _YAML_LINE_BREAK.finditer(text)]
+        self.line_starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]
         self.pieces = pieces
         self.starts = [piece.start for piece in pieces]
         self.holes = holes

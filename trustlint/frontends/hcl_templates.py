@@ -402,38 +402,23 @@ class _TextBuilder:
     def value(self, text: str, location: Location) -> None:
         if not text:
             return
-        start = self.length
-        self._append(
-            text,
-            TextPiece(
-                start,
-                start + len(text),
-                location.path,
-                location.line,
-                location.column,
-                False,
-                location,
-            ),
-        )
+        self._append(text, self._standing_for(text, location))
 
     def hole(self, value: Any, location: Location, source: str) -> None:
         token = f"{HOLE_START}{len(self.holes)}{HOLE_END}"
         text = token if self.in_string else f'"{token}"'
         self.holes.append(TemplateHole(token, value, source, self.in_string))
-        start = self.length
+        # Not scanned: the placeholder leaves the JSON string state as it was.
+        self.pieces.append(self._standing_for(text, location))
         self.chunks.append(text)
-        self.pieces.append(
-            TextPiece(
-                start,
-                start + len(text),
-                location.path,
-                location.line,
-                location.column,
-                False,
-                location,
-            )
-        )
         self.length += len(text)
+
+    def _standing_for(self, text: str, location: Location) -> TextPiece:
+        """The piece of `text`, appended next, standing for the value written at `location`."""
+        start = self.length
+        return TextPiece(
+            start, start + len(text), location.path, location.line, location.column, False, location
+        )
 
     def text(self) -> str:
         return "".join(self.chunks)
