@@ -15,6 +15,7 @@ import stat
 from pathlib import Path
 
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.text_error import TextError
 
 BINARY_SNIFF_BYTES = 8192
 """A NUL byte this early means binary: text formats we read never contain one."""
@@ -34,17 +35,8 @@ _LINE_BREAKS = "\r\n\x85\u2028\u2029"
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
-class SourceError(Exception):
+class SourceError(TextError):
     """The file cannot be read as text. Positions are 1-based."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
 
 
 def read_source(path: Path, options: LoadOptions) -> str:

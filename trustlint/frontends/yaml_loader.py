@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from trustlint.frontends.text_error import TextError
 from trustlint.model import Location
 from trustlint.tree import LList, LMap
 
@@ -69,17 +70,8 @@ _JSON_REWRITE = re.compile(f"{_SURROGATE_PAIR.pattern}|(?P<raw>{_NOT_YAML_TEXT.p
 _BLOCK_SCALAR_STYLES = frozenset({"|", ">"})
 
 
-class LoadError(Exception):
+class LoadError(TextError):
     """The text is not valid YAML/JSON, or exceeds a limit. Positions are 1-based."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
 
 
 def load_yaml(
