@@ -14,6 +14,7 @@ from typing import Any
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.cfn_intrinsics import Identity, Resolver, sam_role_id
+from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.model import (
     THIS_ACCOUNT,
     Group,
@@ -47,12 +48,6 @@ _TARGET_PROPERTIES: tuple[tuple[TargetKind, str], ...] = (
     ("user", "Users"),
     ("group", "Groups"),
 )
-_ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
-    "SERVICE_CONTROL_POLICY": "scp",
-    # Resource control policies share the IAM policy grammar; the model has
-    # no kind of their own for them yet.
-    "RESOURCE_CONTROL_POLICY": "unknown",
-}
 _RULE_ID_SEPARATORS = re.compile(r"[\s,]+")
 _SAM_DEFAULT_TRUST_SERVICE = "lambda.amazonaws.com"
 
@@ -92,15 +87,9 @@ class _TemplateReader:
         self.text = text
         self.options = options
         self.resolver = Resolver(self.tree or LMap(Location(path, 1, 1, 1, 1)), path, text, options)
-        self.roles: list[Role] = []
-        self.users: list[User] = []
-        self.groups: list[Group] = []
-        self.managed_policies: list[ManagedPolicy] = []
-        self.attachments: list[PolicyAttachment] = []
-        self.memberships: list[GroupMembership] = []
+        self.entities = EntityLists()
         self.permission_sets: list[PermissionSet] = []
         self.organization_policies: list[OrganizationPolicy] = []
-        self.oidc_providers: list[OidcProvider] = []
         self.suppressions: list[Suppression] = list(comment_suppressions(text, path))
         self.errors: list[ParseError] = []
         self.notes: list[str] = []
@@ -112,22 +101,15 @@ class _TemplateReader:
         else:
             location = Location(self.path, 1, 1, 1, 1)
             self.errors.append(ParseError("a template must be a mapping", location))
-        return SourceUnit(
-            unit=self.path,
-            format="cloudformation",
-            paths=(self.path,),
-            roles=tuple(self.roles),
-            users=tuple(self.users),
-            groups=tuple(self.groups),
-            managed_policies=tuple(self.managed_policies),
-            attachments=tuple(self.attachments),
-            memberships=tuple(self.memberships),
-            permission_sets=tuple(self.permission_sets),
-            organization_policies=tuple(self.organization_policies),
-            oidc_providers=tuple(self.oidc_providers),
-            suppressions=tuple(self.suppressions),
-            errors=tuple(self.errors),
-            notes=tuple(self.notes),
+        return self.entities.source_unit(
+            self.path,
+            "cloudformation",
+            (self.path,),
+            permission_sets=self.permission_sets,
+            organization_policies=self.organization_policies,
+            suppressions=self.suppressions,
+            errors=self.errors,
+            notes=self.notes,
         )
 
     def read_resources(self, tree: LMap) -> None:
@@ -214,7 +196,7 @@ class _TemplateReader:
 
     def role(self, resource: Resource, properties: LMap) -> None:
         identity = self.identity(resource.address)
-        self.roles.append(
+        self.entities.roles.append(
             Role(
                 resource=resource,
                 name=Value(identity.name, identity.name_location),
@@ -232,7 +214,7 @@ class _TemplateReader:
 
     def user(self, resource: Resource, properties: LMap) -> None:
         identity = self.identity(resource.address)
-        self.users.append(
+        self.entities.users.append(
             User(
                 resource=resource,
                 name=Value(identity.name, identity.name_location),
@@ -249,7 +231,7 @@ class _TemplateReader:
 
     def group(self, resource: Resource, properties: LMap) -> None:
         identity = self.identity(resource.address)
-        self.groups.append(
+        self.entities.groups.append(
             Group(
                 resource=resource,
                 name=Value(identity.name, identity.name_location),
@@ -264,7 +246,7 @@ class _TemplateReader:
 
     def managed_policy(self, resource: Resource, properties: LMap) -> None:
         identity = self.identity(resource.address)
-        self.managed_policies.append(
+        self.entities.managed_policies.append(
             ManagedPolicy(
                 resource=resource,
                 name=Value(identity.name, identity.name_location),
@@ -276,7 +258,7 @@ class _TemplateReader:
         )
         policy_arn = Value(identity.arn, self.key_locations[resource.address])
         for target_kind, target in self.targets(properties):
-            self.attachments.append(
+            self.entities.attachments.append(
                 PolicyAttachment(resource, target_kind, target, policy_arn=policy_arn)
             )
 
@@ -286,7 +268,7 @@ class _TemplateReader:
             properties, "PolicyDocument", "identity", self.name_text(properties, "PolicyName")
         )
         for target_kind, target in self.targets(properties):
-            self.attachments.append(
+            self.entities.attachments.append(
                 PolicyAttachment(resource, target_kind, target, document=document)
             )
 
@@ -297,7 +279,7 @@ class _TemplateReader:
             properties, "PolicyDocument", "identity", self.name_text(properties, "PolicyName")
         )
         for target in self.values(properties, name_property):
-            self.attachments.append(
+            self.entities.attachments.append(
                 PolicyAttachment(resource, target_kind, target, document=document)
             )
 
@@ -305,12 +287,14 @@ class _TemplateReader:
         group = self.scalar(properties, "GroupName")
         if group is None:
             return
-        self.memberships.append(GroupMembership(resource, group, self.values(properties, "Users")))
+        self.entities.memberships.append(
+            GroupMembership(resource, group, self.values(properties, "Users"))
+        )
 
     def oidc_provider(self, resource: Resource, properties: LMap) -> None:
         identity = self.identity(resource.address)
         url = self.scalar(properties, "Url") or self.missing("Url", resource)
-        self.oidc_providers.append(
+        self.entities.oidc_providers.append(
             OidcProvider(
                 resource=resource,
                 url=url,
@@ -334,7 +318,7 @@ class _TemplateReader:
         type_text: Text = (
             policy_type.value if policy_type is not None else self.missing("Type", resource).value
         )
-        kind = _ORGANIZATION_POLICY_KINDS.get(type_text) if isinstance(type_text, str) else None
+        kind = ORGANIZATION_POLICY_KINDS.get(type_text) if isinstance(type_text, str) else None
         self.organization_policies.append(
             OrganizationPolicy(
                 resource=resource,
@@ -358,7 +342,7 @@ class _TemplateReader:
                 _default_lambda_trust(resource.location), resource.location, "trust"
             )
         documents, managed = self.sam_policies(properties)
-        self.roles.append(
+        self.entities.roles.append(
             Role(
                 resource=resource,
                 name=Value(identity.name, identity.name_location),

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.frontends.hcl_eval import EvalBudget, Evaluator, Scope
 from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.hcl_operations import apply_steps, iteration, without_nulls
@@ -1252,14 +1253,9 @@ def _merge_statements(
 
 
 @dataclass(slots=True)
-class _Collected:
-    roles: list[Role] = field(default_factory=list)
-    users: list[User] = field(default_factory=list)
-    groups: list[IamGroup] = field(default_factory=list)
-    managed_policies: list[ManagedPolicy] = field(default_factory=list)
-    attachments: list[PolicyAttachment] = field(default_factory=list)
-    memberships: list[GroupMembership] = field(default_factory=list)
-    oidc_providers: list[OidcProvider] = field(default_factory=list)
+class _Collected(EntityLists):
+    """The entities, and what completes permission sets and organization policies."""
+
     permission_sets: list[tuple[Any, PermissionSet]] = field(default_factory=list)
     permission_set_policies: list[tuple[Any, PolicyDocument, str]] = field(default_factory=list)
     organization_policies: list[tuple[Any, OrganizationPolicy]] = field(default_factory=list)
@@ -1300,7 +1296,7 @@ class _Entities:
             for index, (target, document, _address) in enumerate(collected.permission_set_policies):
                 if target == key and index not in used_policies:
                     used_policies.add(index)
-                    permission_set = _with_inline_policy(permission_set, document)
+                    permission_set = replace(permission_set, inline_policy=document)
                     break
             permission_sets.append(permission_set)
         for index, (_target, _document, address) in enumerate(collected.permission_set_policies):
@@ -1309,24 +1305,17 @@ class _Entities:
         organization_policies = []
         for key, policy in collected.organization_policies:
             targets = tuple(v for target, v, _ in collected.organization_targets if target == key)
-            organization_policies.append(_with_targets(policy, targets))
+            organization_policies.append(replace(policy, targets=targets))
         project = self.project
-        return SourceUnit(
-            unit=self.unit_id,
-            format="terraform",
-            paths=tuple(sorted(project.paths)),
-            roles=tuple(collected.roles),
-            users=tuple(collected.users),
-            groups=tuple(collected.groups),
-            managed_policies=tuple(collected.managed_policies),
-            attachments=tuple(collected.attachments),
-            memberships=tuple(collected.memberships),
-            permission_sets=tuple(permission_sets),
-            organization_policies=tuple(organization_policies),
-            oidc_providers=tuple(collected.oidc_providers),
-            suppressions=tuple(sorted(project.suppressions.values(), key=lambda s: s.location)),
-            errors=tuple(sorted(project.errors.values(), key=lambda e: e.location)),
-            notes=tuple(project.notes),
+        return collected.source_unit(
+            self.unit_id,
+            "terraform",
+            tuple(sorted(project.paths)),
+            permission_sets=permission_sets,
+            organization_policies=organization_policies,
+            suppressions=sorted(project.suppressions.values(), key=lambda s: s.location),
+            errors=sorted(project.errors.values(), key=lambda e: e.location),
+            notes=project.notes,
         )
 
     # -- helpers ------------------------------------------------------------------------
@@ -1670,7 +1659,7 @@ def _build_permission_set_policy(
 def _build_organization_policy(entities: _Entities, module: ModuleScope, address: _Address) -> None:
     block = address.block
     policy_type = entities.text(module, block, "type") or "SERVICE_CONTROL_POLICY"
-    kind = _ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
+    kind = ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
     document = entities.policy(module, block, "content", kind) if kind is not None else None
     name = entities.value(module, block, "name") or Value(
         Unknown(f"{address.full}.name", block.location, "the name is not set"),
@@ -1698,32 +1687,6 @@ def _build_organization_attachment(
     target = entities.value(module, block, "target_id")
     if target is not None:
         entities.collected.organization_targets.append((policy, target, address.full))
-
-
-_ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
-    "SERVICE_CONTROL_POLICY": "scp",
-    "RESOURCE_CONTROL_POLICY": "unknown",
-}
-"""Organization policy types that hold IAM policy language (tag and backup policies do not)."""
-
-
-def _with_inline_policy(permission_set: PermissionSet, document: PolicyDocument) -> PermissionSet:
-    return PermissionSet(
-        resource=permission_set.resource,
-        name=permission_set.name,
-        session_duration=permission_set.session_duration,
-        inline_policy=document,
-    )
-
-
-def _with_targets(policy: OrganizationPolicy, targets: tuple[Value, ...]) -> OrganizationPolicy:
-    return OrganizationPolicy(
-        resource=policy.resource,
-        name=policy.name,
-        policy_type=policy.policy_type,
-        document=policy.document,
-        targets=targets,
-    )
 
 
 _Builder = Callable[[_Entities, ModuleScope, _Address], None]

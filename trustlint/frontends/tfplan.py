@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from trustlint.arns import parse_arn
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.model import (
     THIS_ACCOUNT,
     Group,
@@ -49,10 +50,6 @@ from trustlint.tree import LList, LMap
 _INDEX = re.compile(r"\[[^\]]*\]")
 _MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
 _MODULE_STEP = re.compile(r"^module\.([^.\[]+)(?:\[[^\]]*\])?\.")
-_ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
-    "SERVICE_CONTROL_POLICY": "scp",
-    "RESOURCE_CONTROL_POLICY": "unknown",
-}
 
 
 def is_plan(tree: object) -> bool:
@@ -245,16 +242,10 @@ def _modules(root_module: LMap) -> Iterator[LMap]:
 # ---------------------------------------------------------------------------
 
 
-class _PlanEntities:
+class _PlanEntities(EntityLists):
     def __init__(self, reader: _PlanReader) -> None:
+        super().__init__()
         self.reader = reader
-        self.roles: list[Role] = []
-        self.users: list[User] = []
-        self.groups: list[Group] = []
-        self.managed_policies: list[ManagedPolicy] = []
-        self.attachments: list[PolicyAttachment] = []
-        self.memberships: list[GroupMembership] = []
-        self.oidc_providers: list[OidcProvider] = []
         self.permission_sets: list[tuple[frozenset[str], PermissionSet]] = []
         self.permission_set_policies: list[tuple[Any, PolicyDocument]] = []
         self.organization_policies: list[tuple[frozenset[str], OrganizationPolicy]] = []
@@ -272,37 +263,21 @@ class _PlanEntities:
                 (doc for target, doc in self.permission_set_policies if target in keys), None
             )
             if document is not None:
-                permission_set = PermissionSet(
-                    permission_set.resource,
-                    permission_set.name,
-                    permission_set.session_duration,
-                    document,
-                )
+                permission_set = replace(permission_set, inline_policy=document)
             permission_sets.append(permission_set)
         organization_policies = []
         for keys, policy in self.organization_policies:
             targets = tuple(t for policy_key, t in self.organization_targets if policy_key in keys)
-            organization_policies.append(
-                OrganizationPolicy(
-                    policy.resource, policy.name, policy.policy_type, policy.document, targets
-                )
-            )
-        return SourceUnit(
-            unit=reader.path,
-            format="terraform-plan",
-            paths=tuple(sorted(reader.paths)),
+            organization_policies.append(replace(policy, targets=targets))
+        return self.source_unit(
+            reader.path,
+            "terraform-plan",
+            tuple(sorted(reader.paths)),
             account=reader.account,
-            roles=tuple(self.roles),
-            users=tuple(self.users),
-            groups=tuple(self.groups),
-            managed_policies=tuple(self.managed_policies),
-            attachments=tuple(self.attachments),
-            memberships=tuple(self.memberships),
-            permission_sets=tuple(permission_sets),
-            organization_policies=tuple(organization_policies),
-            oidc_providers=tuple(self.oidc_providers),
-            suppressions=tuple(sorted(reader.suppressions.values(), key=lambda s: s.location)),
-            notes=tuple(reader.notes),
+            permission_sets=permission_sets,
+            organization_policies=organization_policies,
+            suppressions=sorted(reader.suppressions.values(), key=lambda s: s.location),
+            notes=reader.notes,
         )
 
     # -- values ---------------------------------------------------------------------------
@@ -615,7 +590,7 @@ def _target(entities: _PlanEntities, item: _PlanResource, key: str, resource_typ
 def _build_organization_policy(entities: _PlanEntities, item: _PlanResource) -> None:
     policy_type = entities.raw(item, "type")
     policy_type = policy_type if isinstance(policy_type, str) else "SERVICE_CONTROL_POLICY"
-    kind = _ORGANIZATION_POLICY_KINDS.get(policy_type)
+    kind = ORGANIZATION_POLICY_KINDS.get(policy_type)
     document = entities.policy(item, "content", kind) if kind is not None else None
     name = entities.value(item, "name") or Value(
         Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
