@@ -1323,6 +1323,15 @@ class _Entities:
     def resource(self, address: _Address) -> Resource:
         return Resource(address.full, address.resource_type, address.block.location, self.unit_id)
 
+    def name(self, module: ModuleScope, address: _Address) -> Value:
+        """The resource's `name`, or an `Unknown` where it does not set one."""
+        block = address.block
+        return self.value(module, block, "name") or Value(
+            Unknown(f"{address.full}.name", block.location, "the name is not set"),
+            block.location,
+            "unknown",
+        )
+
     def value(self, module: ModuleScope, block: Block, name: str) -> Value | None:
         attribute = block.attributes.get(name)
         if attribute is None:
@@ -1629,11 +1638,7 @@ def _build_oidc_provider(entities: _Entities, module: ModuleScope, address: _Add
 
 
 def _build_permission_set(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    name = entities.value(module, address.block, "name") or Value(
-        Unknown(f"{address.full}.name", address.block.location, "the name is not set"),
-        address.block.location,
-        "unknown",
-    )
+    name = entities.name(module, address)
     entities.collected.permission_sets.append(
         (
             generated_name(address.full),
@@ -1661,11 +1666,7 @@ def _build_organization_policy(entities: _Entities, module: ModuleScope, address
     policy_type = entities.text(module, block, "type") or "SERVICE_CONTROL_POLICY"
     kind = ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
     document = entities.policy(module, block, "content", kind) if kind is not None else None
-    name = entities.value(module, block, "name") or Value(
-        Unknown(f"{address.full}.name", block.location, "the name is not set"),
-        block.location,
-        "unknown",
-    )
+    name = entities.name(module, address)
     entities.collected.organization_policies.append(
         (
             generated_name(address.full),
