@@ -176,6 +176,9 @@ class Statement:
     branch: str | None = None
     """Set when the statement is one alternative of an `Fn::If` or `a ? b : c`:
     which choice produced it, e.g. `IsProd=false`."""
+    branches_cut: bool = False
+    """The conditional has more combinations than are expanded (`tree.MAX_VARIANTS`):
+    the statement's variants are some of those that may deploy, not all."""
     index: int = 0
     """Position of the statement in its document (0-based), for messages."""
 

@@ -27,7 +27,7 @@ from trustlint.model import (
     Unknown,
     Value,
 )
-from trustlint.tree import NO_VALUE, Alternatives, LList, LMap, expand
+from trustlint.tree import NO_VALUE, Alternatives, LList, LMap, expand_all
 
 _STATEMENT_ELEMENTS = {
     name.lower(): name
@@ -198,7 +198,8 @@ class _Reader:
     def _statement_variants(
         self, node: Any, location: Location, index: int, labels: tuple[str, ...]
     ) -> None:
-        for label, variant, variant_location in expand(node, location):
+        variants, complete = expand_all(node, location)
+        for label, variant, variant_location in variants:
             if variant is NO_VALUE or isinstance(variant, Unknown):
                 continue
             if not isinstance(variant, LMap):
@@ -207,10 +208,15 @@ class _Reader:
                 )
                 continue
             branch = " and ".join((*labels, label) if label else labels) or None
-            self.statements.append(self._statement(variant, branch, index))
+            self.statements.append(self._statement(variant, branch, index, not complete))
 
-    def _statement(self, node: LMap, branch: str | None, index: int) -> Statement:
-        fields: dict[str, Any] = {"location": node.location, "branch": branch, "index": index}
+    def _statement(self, node: LMap, branch: str | None, index: int, cut: bool) -> Statement:
+        fields: dict[str, Any] = {
+            "location": node.location,
+            "branch": branch,
+            "index": index,
+            "branches_cut": cut,
+        }
         for key, value in node.items():
             element = _STATEMENT_ELEMENTS.get(key.lower())
             key_location = node.key_location(key)

@@ -118,14 +118,37 @@ def expand(node: Any, location: Location) -> list[tuple[str | None, Any, Locatio
     combination that takes two different values of the same condition cannot
     deploy and is skipped (`Fn::If [C, ...]` twice in one statement).
     """
+    return expand_all(node, location)[0]
+
+
+def expand_all(
+    node: Any, location: Location
+) -> tuple[list[tuple[str | None, Any, Location]], bool]:
+    """`expand`, and whether its variants are all there are (False: bounded by `MAX_VARIANTS`)."""
     if not contains_alternatives(node):
-        return [(None, node, location)]
-    variants = itertools.islice(
-        (v for v in _expand(node, location) if consistent(v[0])), MAX_VARIANTS
+        return [(None, node, location)], True
+    cut = _Cut()
+    variants = list(
+        itertools.islice(
+            (v for v in _expand(node, location, cut) if consistent(v[0])), MAX_VARIANTS + 1
+        )
     )
-    return [
+    if len(variants) > MAX_VARIANTS:
+        del variants[MAX_VARIANTS:]
+        cut.happened = True
+    labelled = [
         (" and ".join(dict.fromkeys(labels)) or None, tree, loc) for labels, tree, loc in variants
     ]
+    return labelled, not cut.happened
+
+
+class _Cut:
+    """Set when a bound left variants out somewhere in an expansion."""
+
+    __slots__ = ("happened",)
+
+    def __init__(self) -> None:
+        self.happened = False
 
 
 def consistent(labels: tuple[str, ...]) -> bool:
@@ -149,16 +172,18 @@ def consistent(labels: tuple[str, ...]) -> bool:
     return True
 
 
-def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
+def _expand(
+    node: Any, location: Location, cut: _Cut
+) -> Iterator[tuple[tuple[str, ...], Any, Location]]:
     if isinstance(node, Alternatives):
         for branch in node.branches:
-            for labels, tree, loc in _expand(branch.value, branch.location):
+            for labels, tree, loc in _expand(branch.value, branch.location, cut):
                 yield (branch.label, *labels), tree, loc
         return
     if isinstance(node, LMap):
         keys = list(node.keys())
-        choices = [_variants(node[k], node.value_location(k)) for k in keys]
-        for combo in _combinations(choices):
+        choices = [_variants(node[k], node.value_location(k), cut) for k in keys]
+        for combo in _combinations(choices, cut):
             mapping = LMap(node.location)
             map_labels: tuple[str, ...] = ()
             for key, (sub_labels, tree, loc) in zip(keys, combo, strict=True):
@@ -168,8 +193,8 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
             yield map_labels, mapping, location
         return
     if isinstance(node, LList):
-        choices = [_variants(item, node.item_location(i)) for i, item in enumerate(node)]
-        for combo in _combinations(choices):
+        choices = [_variants(item, node.item_location(i), cut) for i, item in enumerate(node)]
+        for combo in _combinations(choices, cut):
             sequence = LList(node.location)
             list_labels: tuple[str, ...] = ()
             for sub_labels, tree, loc in combo:
@@ -184,7 +209,7 @@ def _expand(node: Any, location: Location) -> Iterator[tuple[tuple[str, ...], An
 _Variant = tuple[tuple[str, ...], Any, Location]
 
 
-def _variants(node: Any, location: Location) -> list[_Variant]:
+def _variants(node: Any, location: Location, cut: _Cut) -> list[_Variant]:
     """The first `MAX_VARIANTS` consistent variants of a child.
 
     A child is expanded once for all its parent's combinations; without the
@@ -192,21 +217,79 @@ def _variants(node: Any, location: Location) -> list[_Variant]:
     """
     if not contains_alternatives(node):
         return [((), node, location)]
-    consistent_variants = (v for v in _expand(node, location) if consistent(v[0]))
-    return list(itertools.islice(consistent_variants, MAX_VARIANTS))
+    consistent_variants = (v for v in _expand(node, location, cut) if consistent(v[0]))
+    variants = list(itertools.islice(consistent_variants, MAX_VARIANTS + 1))
+    if len(variants) > MAX_VARIANTS:
+        del variants[MAX_VARIANTS:]
+        cut.happened = True
+    return variants
 
 
-def _combinations(choices: list[list[_Variant]]) -> Iterator[tuple[_Variant, ...]]:
-    """The consistent combinations of the children's variants, in product order.
+def _combinations(choices: list[list[_Variant]], cut: _Cut) -> Iterator[tuple[_Variant, ...]]:
+    """The consistent combinations of the children's variants, fewest departures first.
+
+    Each child's variants come in its own order (the first branch of every
+    conditional first); combinations are taken by how far they stray from
+    the first one (the sum of the chosen variants' positions): the first
+    combination, then each child's second variant alone, then pairs, and so
+    on. When expansion stops at `MAX_VARIANTS`, every single choice of up to
+    about thirty conditionals has then been looked at, where product order
+    would never have tried the second branch of the first one.
 
     Inconsistent ones are dropped here rather than at the top, so that a
     subtree hands its parent only variants that can deploy; looking stops
     after `_MAX_COMBINATIONS`.
     """
-    combinations = itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS)
-    for combo in combinations:
+    if any(not variants for variants in choices):
+        return
+    varying = [k for k, variants in enumerate(choices) if len(variants) > 1]
+    limits = [len(choices[k]) - 1 for k in varying]
+    first = [variants[0] for variants in choices]
+
+    def in_order() -> Iterator[tuple[_Variant, ...]]:
+        for departure in range(sum(limits) + 1):
+            for positions in _positions_summing_to(limits, departure):
+                combo = list(first)
+                for k, position in zip(varying, positions, strict=True):
+                    combo[k] = choices[k][position]
+                yield tuple(combo)
+
+    for looked_at, combo in enumerate(in_order()):
+        if looked_at == _MAX_COMBINATIONS:
+            cut.happened = True
+            return
         if consistent(tuple(label for variant in combo for label in variant[0])):
             yield combo
+
+
+def _positions_summing_to(limits: list[int], total: int) -> Iterator[tuple[int, ...]]:
+    """Every vector `p` with `0 <= p[k] <= limits[k]` and `sum(p) == total`, in lexicographic order.
+
+    Iterative, so that a list of hundreds of conditional items needs no deep recursion.
+    """
+    count = len(limits)
+    if total > sum(limits):
+        return
+    positions = [0] * count
+
+    def fill_from_right(start: int, amount: int) -> None:
+        for k in range(count - 1, start - 1, -1):
+            positions[k] = min(limits[k], amount)
+            amount -= positions[k]
+
+    fill_from_right(0, total)
+    yield tuple(positions)
+    while True:
+        after = 0  # sum(positions[k + 1:])
+        for k in range(count - 1, -1, -1):
+            if after > 0 and positions[k] < limits[k]:
+                positions[k] += 1
+                fill_from_right(k + 1, after - 1)
+                yield tuple(positions)
+                break
+            after += positions[k]
+        else:
+            return
 
 
 def to_plain(node: Any) -> Any:

@@ -15,7 +15,16 @@ from trustlint.frontends import LoadOptions
 from trustlint.frontends.dispatch import load_file, printable
 from trustlint.frontends.yaml_loader import LoadError, load_yaml
 from trustlint.model import Location, Principal, SourceUnit, Unknown
-from trustlint.tree import MAX_VARIANTS, Alternatives, Branch, LList, LMap, expand, to_plain
+from trustlint.tree import (
+    MAX_VARIANTS,
+    Alternatives,
+    Branch,
+    LList,
+    LMap,
+    expand,
+    expand_all,
+    to_plain,
+)
 
 HERE = Location("bounds.yaml", 1, 1, 1, 2)
 
@@ -253,6 +262,35 @@ def test_twenty_sibling_conditionals_expand_to_the_first_max_variants() -> None:
     assert variants[1][0] == " and ".join([*(f"C{index}=true" for index in range(19)), "C19=false"])
 
 
+def test_the_variants_examined_try_every_single_choice_first() -> None:
+    # Product order would never try C0=false within 32 of 2**20 variants;
+    # the fewest departures first tries each condition's other branch alone.
+    mapping = LMap(HERE)
+    for index in range(20):
+        mapping.put(f"k{index}", alternative(f"C{index}", "a", "b"), HERE, HERE)
+
+    variants, complete = expand_all(mapping, HERE)
+
+    assert not complete
+    for index in range(20):
+        alone = {f"k{other}": "b" if other == index else "a" for other in range(20)}
+        assert alone in [to_plain(tree) for _, tree, _ in variants]
+
+
+def test_an_expansion_says_whether_it_is_whole() -> None:
+    small = LList(HERE)
+    for index in range(5):
+        small.add(alternative(f"C{index}", "a", "b"), HERE)
+    assert expand_all(small, HERE)[1] is True  # 32 combinations: all of them
+    small.add(alternative("C5", "a", "b"), HERE)
+    assert expand_all(small, HERE)[1] is False
+    same = LList(HERE)
+    for _ in range(10):
+        same.add(alternative("C", "a", "b"), HERE)
+    assert len(expand_all(same, HERE)[0]) == 2
+    assert expand_all(same, HERE)[1] is True  # 1,024 combinations, two of them consistent
+
+
 def test_combinations_taking_two_values_of_one_condition_are_dropped_in_subtrees() -> None:
     inner = LList(HERE)
     inner.add(alternative("C", "a", "b"), HERE)
@@ -270,7 +308,9 @@ def test_combinations_taking_two_values_of_one_condition_are_dropped_in_subtrees
 
 def test_a_container_looks_at_a_bounded_number_of_combinations() -> None:
     # Three children choosing among 32 values of one condition: only 32 of
-    # their 32,768 combinations agree, and only the first 1,024 are looked at.
+    # their 32,768 combinations agree, and only the first 1,024 are looked at:
+    # those whose positions sum to 16 or less (969) and some that sum to 17,
+    # so the agreeing ones found are X=0 to X=5 (positions summing to 0..15).
     def choice() -> Alternatives:
         return Alternatives(tuple(Branch(f"X={value}", value, HERE) for value in range(32)), HERE)
 
@@ -278,11 +318,12 @@ def test_a_container_looks_at_a_bounded_number_of_combinations() -> None:
     for key in ("a", "b", "c"):
         mapping.put(key, choice(), HERE, HERE)
 
-    variants = expand(mapping, HERE)
+    variants, complete = expand_all(mapping, HERE)
 
     assert [(label, to_plain(tree)) for label, tree, _ in variants] == [
-        ("X=0", {"a": 0, "b": 0, "c": 0})
+        (f"X={value}", {"a": value, "b": value, "c": value}) for value in range(6)
     ]
+    assert not complete
 
 
 # -- file names and failures --------------------------------------------------------------

@@ -146,8 +146,9 @@ def test_same_finding_in_every_branch_is_reported_once(project: Project) -> None
     project.copy(CASES / "conditional_fence_open_in_both_branches.yaml")
     [finding] = project.scan(select=["TL001"])
     assert (finding.location.line, finding.location.column) == (18, 20)
+    # Open whatever IsProd is: no clause at all, rather than "when IsProd=true or IsProd=false".
     assert finding.message == (
-        "Role ReaderRole (when IsProd=true or IsProd=false) trusts every AWS principal "
+        "Role ReaderRole trusts every AWS principal "
         '({"AWS": "*"}) and no condition restricts callers; name the trusted accounts or '
         "roles, or add Condition StringEquals aws:PrincipalOrgID with your organization id"
     )

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import with_branch
 from trustlint.findings import Finding, Level
 from trustlint.model import (
     Condition,
@@ -402,10 +403,6 @@ def denied_unless_pinned(
     return False
 
 
-def _with_branch(message: str, statement: Statement) -> str:
-    return f"{message} (when {statement.branch})" if statement.branch else message
-
-
 @check(RULE)
 def check_unrestricted_web_identity(context: CheckContext) -> Iterator[Finding]:
     for subject in context.project.trust_policies():
@@ -464,7 +461,7 @@ def _finding(
     return Finding(
         rule_id=RULE,
         level=level,
-        message=_with_branch(message, statement),
+        message=with_branch(message, statement),
         location=location,
         resource=subject.owner,
         resource_location=subject.owner_location,

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from trustlint.arns import parse_arn
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import with_branch
 from trustlint.findings import Finding, Level
 from trustlint.model import PolicyDocument, Statement, Value
 from trustlint.policy import (
@@ -112,10 +113,6 @@ def denied_elsewhere(document: PolicyDocument) -> bool:
     return False
 
 
-def _with_branch(message: str, statement: Statement) -> str:
-    return f"{message} (when {statement.branch})" if statement.branch else message
-
-
 @check(RULE)
 def check_assume_any_role(context: CheckContext) -> Iterator[Finding]:
     for subject in context.project.identity_policies():
@@ -188,7 +185,7 @@ def _finding(
     return Finding(
         rule_id=RULE,
         level=level,
-        message=_with_branch(message, statement),
+        message=with_branch(message, statement),
         location=value.location,
         resource=subject.owner,
         resource_location=subject.owner_location,

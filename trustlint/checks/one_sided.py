@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import statement_clause
 from trustlint.findings import Finding, RelatedLocation
 from trustlint.graph import TrustGraph
 from trustlint.graph.access import Access, account_access, admission, grant_access
@@ -221,7 +222,7 @@ def _missing_grant_message(
     access: Access,
 ) -> str:
     target = _role(graph, role)
-    head = f"{target} trusts {trusted}{_branch(statement)}"
+    head = f"{target} trusts {trusted}{statement_clause(statement)}"
     if access.state == "blocked":
         blockers = "; and ".join(
             f"{blocker.description}, which {blocker.effect}" for blocker in access.blockers
@@ -279,12 +280,8 @@ def _tl005(
 # --- words ----------------------------------------------------------------------------
 
 
-def _branch(statement: Statement) -> str:
-    return f" (when {statement.branch})" if statement.branch else ""
-
-
 def _policy(held: HeldPolicy, statement: Statement, caller: Caller) -> str:
-    where = f"{statement.label}{_branch(statement)}"
+    where = f"{statement.label}{statement_clause(statement)}"
     name = held.document.name
     named = f" {name}" if isinstance(name, str) and name else ""
     if held.owner == caller.label:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import with_branch
 from trustlint.findings import Finding
 from trustlint.model import Principal, Statement
 from trustlint.policy import (
@@ -129,10 +130,6 @@ def source_fenced(statement: Statement) -> bool | None:
     return None if undecided else False
 
 
-def _with_branch(message: str, statement: Statement) -> str:
-    return f"{message} (when {statement.branch})" if statement.branch else message
-
-
 @check(RULE)
 def check_confused_deputy(context: CheckContext) -> Iterator[Finding]:
     options = context.options(RULE)
@@ -194,7 +191,7 @@ def _finding(
     return Finding(
         rule_id=RULE,
         level="note",
-        message=_with_branch(message, statement),
+        message=with_branch(message, statement),
         location=principal.location,
         resource=subject.owner,
         resource_location=subject.owner_location,

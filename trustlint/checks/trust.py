@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from trustlint import policy
 from trustlint.accounts import AccountInfo, AccountKind, describe_account
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding, Level
 from trustlint.model import Condition, Location, Principal, Statement, Unknown
 from trustlint.project import PolicySubject
@@ -53,11 +54,7 @@ def _findings(rule_id: str, subject: PolicySubject, hits: Iterable[_Hit]) -> Ite
         key = (hit.location, hit.subject, hit.level, hit.text, hit.undecided)
         groups.setdefault(key, []).append(hit)
     for (location, subject_text, level, text, undecided), group in groups.items():
-        branches = [hit.statement.branch for hit in group]
-        when = ""
-        if None not in branches:
-            labels = list(dict.fromkeys(branch for branch in branches if branch is not None))
-            when = f" (when {' or '.join(labels)})"
+        when = merged_clause([hit.statement for hit in group], subject.document)
         message = f"{subject.owner}{when} {text}"
         remarks = {hit.remark for hit in group}
         if len(remarks) == 1 and (remark := remarks.pop()):

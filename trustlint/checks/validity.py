@@ -39,6 +39,7 @@ from functools import lru_cache
 
 from trustlint.arns import PARTITIONS, is_account_id
 from trustlint.checks import CheckContext, check
+from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding
 from trustlint.model import Location, PolicyDocument, Principal, Statement, Unknown, Value
 from trustlint.policy import is_saml_provider, resolves_account
@@ -508,9 +509,6 @@ def _report(subject: PolicySubject, problems: Iterator[Problem]) -> Iterator[Fin
 
 def _variant_suffix(document: PolicyDocument, group: list[Problem]) -> str:
     statements = [problem.statement for problem in group if problem.statement is not None]
-    if len(statements) < len(group) or any(not s.branch for s in statements):
+    if len(statements) < len(group):
         return ""
-    variants = sum(1 for s in document.statements if s.index == statements[0].index)
-    if len(group) >= variants:
-        return ""
-    return f" (when {' or '.join(sorted({str(s.branch) for s in statements}))})"
+    return merged_clause(statements, document)
