@@ -11,6 +11,7 @@ import argparse
 import atexit
 import contextlib
 import gc
+import io
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -113,6 +114,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_restore_thresholds_in_child)
 
 
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Write `\\xe9` for what the output's encoding lacks, rather than fail the report.
+
+    A role named `Réle` on a terminal set to ASCII or Latin-1 would otherwise
+    end the run with UnicodeEncodeError after the scan.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global _replaced_thresholds  # noqa: PLW0603 (the process's own setting)
     thresholds = _replaced_thresholds = gc.get_threshold()
@@ -130,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    _escape_what_the_terminal_cannot_show()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
