@@ -394,3 +394,19 @@ def test_each_federated_principal_is_judged_by_its_own_host() -> None:
 )
 def test_patterns_made_only_of_wildcards_match_everything(text: str, expected: bool) -> None:
     assert matches_everything(text) is expected
+
+
+def test_federated_wildcard_is_reported_whatever_its_conditions_pin(project: Project) -> None:
+    # A condition on one provider's claims does not stop another provider's
+    # tokens when every provider is trusted.
+    [finding] = scan_fixture(
+        project,
+        {"trust.json": CASES / "federated_wildcard_with_a_sub_condition.json"},
+        select=["TL007"],
+    )
+    assert (finding.location.line, finding.location.column) == (6, 34)
+    assert finding.message == (
+        'trust policy trust.json trusts the tokens of every identity provider ({"Federated": '
+        '"*"}); name the provider (arn:aws:iam::ACCOUNT:oidc-provider/HOST) and add Condition '
+        "StringEquals HOST:sub with the subjects allowed"
+    )

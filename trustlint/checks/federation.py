@@ -478,7 +478,13 @@ def _unpinned_finding(
     provider: Provider,
 ) -> Finding:
     advice = provider.advice.format(host=host)
-    if provider is COGNITO_PROVIDER:
+    if host == "*":
+        message = (
+            f'{subject.owner} trusts the tokens of every identity provider ({{"Federated": "*"}}); '
+            "name the provider (arn:aws:iam::ACCOUNT:oidc-provider/HOST) and add Condition "
+            "StringEquals HOST:sub with the subjects allowed"
+        )
+    elif provider is COGNITO_PROVIDER:
         message = (
             f"{subject.owner} trusts {COGNITO} without a condition on {COGNITO}:aud: identities "
             f"of any identity pool, in any account, can assume it; {advice}"
