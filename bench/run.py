@@ -17,7 +17,7 @@ Measured, per corpus size:
 - the parse floor: discovery plus `trustlint.loading.load_units` alone,
   uncached, in a subprocess: what parsing the files costs, with nothing else;
 - checkov on the same corpus restricted to its assume-role checks, when
-  checkov is importable (`pip install trustlint[bench]`).
+  checkov is importable (`pip install -e ".[bench]"` in this repository).
 
 On the 1,000-file corpus, made a git repository: one-file scans as the
 pre-commit hook runs them (text output, the file passed by name), for a small
@@ -459,8 +459,8 @@ def render(
     lines += ["", "## checkov, same corpora", ""]
     if checks is None:
         lines.append(
-            "checkov is not installed here (`pip install trustlint[bench]` to include it); "
-            "not measured."
+            "checkov is not installed here (`pip install -e '.[bench]'` in this repository "
+            "includes it); not measured."
         )
     else:
         lines += [
