@@ -44,13 +44,15 @@ def when_clause(
     if not labels or None in labels:
         return ""
     texts = [label for label in labels if label is not None]
-    terms = _terms(texts)
-    if terms is None:
+    parsed = _parse(texts)
+    if parsed is None:
         return _listed([_shorten(label.split(" and ")) for label in texts])
+    terms = list(dict.fromkeys(frozenset(literals) for literals in parsed))
     simplified = _simplify(terms)
     if frozenset() in simplified and not cut:
         return ""
-    order = {literal: n for n, literal in enumerate(_literals(texts))}
+    first_seen = dict.fromkeys(literal for literals in parsed for literal in literals)
+    order = {literal: n for n, literal in enumerate(first_seen)}
 
     def text(term: Iterable[_Literal]) -> list[str]:
         return [f"{name}={value}" for name, value in sorted(term, key=order.__getitem__)]
@@ -110,19 +112,9 @@ def _shorten(conditions: list[str]) -> str:
     return " and ".join(shown) + more
 
 
-def _literals(labels: list[str]) -> list[_Literal]:
-    """Every `(condition, choice)` of the labels, in the order they first appear."""
-    seen: dict[_Literal, None] = {}
-    for label in labels:
-        for part in label.split(" and "):
-            name, _, value = part.rpartition("=")
-            seen.setdefault((name, value), None)
-    return list(seen)
-
-
-def _terms(labels: list[str]) -> list[_Term] | None:
-    """Each label as a set of `(condition, choice)`; None if one is not of that form."""
-    terms: list[_Term] = []
+def _parse(labels: list[str]) -> list[list[_Literal]] | None:
+    """Each label as its `(condition, choice)` pairs in written order; None if one is not so."""
+    parsed: list[list[_Literal]] = []
     for label in labels:
         literals: list[_Literal] = []
         for part in label.split(" and "):
@@ -130,8 +122,8 @@ def _terms(labels: list[str]) -> list[_Term] | None:
             if not equals or not name or not value:
                 return None
             literals.append((name, value))
-        terms.append(frozenset(literals))
-    return list(dict.fromkeys(terms))
+        parsed.append(literals)
+    return parsed
 
 
 def _simplify(terms: list[_Term]) -> list[_Term]:
