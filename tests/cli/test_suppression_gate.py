@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_trustlint
-
 from conftest import FIXTURES
 
 CASES = FIXTURES / "cli" / "suppressions"
