@@ -250,6 +250,7 @@ def _scan(args: argparse.Namespace) -> int:
         baseline=baseline,
     )
     result = run_scan(options)
+    _warn_when_nothing_was_read(args.paths, result)
     shown = result.findings if args.show_suppressed else result.active
     if args.show_suppressed:
         shown = [f for f in shown if f.fingerprint not in result.baselined]
@@ -263,6 +264,23 @@ def _scan(args: argparse.Namespace) -> int:
         return EXIT_OK
     fail_on = args.fail_on or result.config.fail_on or "warning"
     return EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK
+
+
+def _warn_when_nothing_was_read(paths: Sequence[Path], result: ScanResult) -> None:
+    """A wrong `paths:` in CI would otherwise pass forever with "0 findings in 0 files".
+
+    Only for directories: pre-commit passes files such as `package.json` that
+    are rightly not IaC, and a word for each would be noise.
+    """
+    directories = [path for path in paths or [Path(".")] if path.is_dir()]
+    if not directories or len(directories) != len(paths or [Path(".")]):
+        return
+    if result.units or result.errors or result.findings:
+        return
+    where = ", ".join(str(path) for path in directories)
+    sys.stderr.write(
+        f"trustlint: warning: no CloudFormation, Terraform or policy files found under {where}\n"
+    )
 
 
 def _report(

@@ -51,6 +51,8 @@ class ScanResult:
     stale_baseline: list[dict[str, str]] = field(default_factory=list)
     """Baseline entries that no finding matches any more."""
     errors: list[ParseError] = field(default_factory=list)
+    report_paths: frozenset[str] | None = None
+    """The files a partial scan reports on (project-relative), None for a whole scan."""
 
     @property
     def active(self) -> list[Finding]:
@@ -144,7 +146,14 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # The other units were read for context; the result is about these.
         units = [unit for unit in units if touches(unit.paths, report_paths)]
     findings = sorted(set(findings), key=Finding.sort_key)
-    result = ScanResult(root, config, units, findings, errors=errors)
+    result = ScanResult(
+        root,
+        config,
+        units,
+        findings,
+        errors=errors,
+        report_paths=None if report_paths is None else frozenset(report_paths),
+    )
     if options.baseline is not None:
         scope = [_relative(path, root) for path in paths]
         _apply_baseline(result, options.baseline, scope)
@@ -376,7 +385,17 @@ def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> lis
 
 
 def _reported(finding: Finding, report_paths: set[str]) -> bool:
-    return touches((finding.location.path,), report_paths)
+    """Whether a finding takes part in the given files: located there, or related there.
+
+    Changing a role's trust so that a grant in another file no longer works
+    must fail the hook that was given only the trust's file (SPEC section 10).
+    """
+    return touches(involved_paths(finding), report_paths)
+
+
+def involved_paths(finding: Finding) -> tuple[str, ...]:
+    """The files a finding takes part in: its own, then its related locations'."""
+    return (finding.location.path, *(related.location.path for related in finding.related))
 
 
 def _apply_baseline(
