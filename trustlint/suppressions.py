@@ -24,11 +24,12 @@ _NEAR_MISS = re.compile(
 )
 _RULE_TOKEN = re.compile(r"(?:TL\d+|[A-Z]{2}\d{3})(?![\w-])", re.IGNORECASE)
 _SEPARATOR = re.compile(r"\s*,\s*|\s+")
+_MENTION = re.compile("trustlint", re.IGNORECASE)
 
 
 def comment_suppressions(text: str, path: str) -> tuple[Suppression, ...]:
     """Every `trustlint:ignore` comment in `text`, and near misses. Cheap when there is none."""
-    if "trustlint" not in text and "TRUSTLINT" not in text.upper():
+    if _MENTION.search(text) is None:
         return ()
     found: list[Suppression] = []
     for line_number, line in enumerate(text.splitlines(), start=1):

@@ -1,14 +1,18 @@
-"""Config errors that say what is wrong, the nothing-found warning, and text paths
-relative to where the user stands (SPEC section 10), run as a user runs them."""
+"""The gate's conventions (SPEC section 10), run as a user runs them: config errors
+that say what is wrong, the nothing-found warning, text paths relative to where the
+user stands, `scan -`, `--quiet`, `--output-file`, `--color`, `--debug` anywhere."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cli_support import run_trustlint
-from conftest import FIXTURES
+from conftest import FIXTURES, REPO
 
 
 @pytest.mark.parametrize(
@@ -79,3 +83,90 @@ def test_text_paths_are_relative_to_the_working_directory(tmp_path: Path) -> Non
     assert partial.stdout.splitlines()[0].endswith("(involves deploy.yaml)")
     github = run_trustlint("scan", "--no-cache", "--format", "github", "..", cwd=tmp_path / "ci")
     assert "file=ci/main.tf,line=21" in github.stdout
+
+
+WILDCARD_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",'
+    ' "Action": "sts:AssumeRole"}]}\n'
+)
+
+
+def run_with_stdin(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "trustlint", "scan", "-", *args],
+        cwd=tmp_path,
+        input=text,
+        env={**os.environ, "PYTHONPATH": path, "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_scan_dash_reads_one_file_from_stdin_named_by_stdin_filename(tmp_path: Path) -> None:
+    named = run_with_stdin(tmp_path, WILDCARD_TRUST, "--stdin-filename", "policies/trust.json")
+    assert named.returncode == 1, named.stderr
+    assert named.stdout.startswith("policies/trust.json:1:74: TL001 error ")
+    unnamed = run_with_stdin(tmp_path, WILDCARD_TRUST)
+    assert unnamed.stdout.startswith("stdin.json:1:74: TL001 error ")
+    hcl = run_with_stdin(
+        tmp_path,
+        'resource "aws_iam_role" "open" {\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [\n'
+        '    {Effect = "Allow", Principal = "*", Action = "sts:AssumeRole"}]})\n}\n',
+        "--stdin-filename",
+        "main.tf",
+    )
+    assert hcl.stdout.startswith("main.tf:3:36: TL001 error Role aws_iam_role.open ")
+
+
+def test_quiet_prints_findings_only_and_output_file_writes_the_report(tmp_path: Path) -> None:
+    (tmp_path / "trust.json").write_text(WILDCARD_TRUST, encoding="utf-8")
+    quiet = run_trustlint("scan", "--no-cache", "-q", "trust.json", cwd=tmp_path)
+    assert quiet.returncode == 1
+    assert len(quiet.stdout.splitlines()) == 1
+    assert quiet.stdout.startswith("trust.json:1:74: TL001 error ")
+    written = run_trustlint(
+        "scan", "--no-cache", "--output-file", "report.txt", "trust.json", cwd=tmp_path
+    )
+    assert written.returncode == 1 and written.stdout == ""
+    report = (tmp_path / "report.txt").read_text(encoding="utf-8")
+    assert report.startswith("trust.json:1:74: TL001 error ")
+
+
+@pytest.mark.parametrize(
+    ("flag", "environment", "coloured"),
+    [
+        ("always", {}, True),
+        ("never", {"FORCE_COLOR": "1"}, False),
+        ("auto", {"FORCE_COLOR": "1"}, True),
+        ("auto", {}, False),  # not a terminal
+    ],
+)
+def test_color_flag_and_environment(
+    tmp_path: Path, flag: str, environment: dict[str, str], coloured: bool
+) -> None:
+    (tmp_path / "trust.json").write_text(WILDCARD_TRUST, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    done = subprocess.run(
+        [sys.executable, "-m", "trustlint", "scan", "--no-cache", "--color", flag, "trust.json"],
+        cwd=tmp_path,
+        env={**base, "PYTHONPATH": path, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ("\x1b[" in done.stdout) is coloured
+
+
+def test_debug_is_accepted_after_the_subcommand(tmp_path: Path) -> None:
+    (tmp_path / "trust.json").write_text(WILDCARD_TRUST, encoding="utf-8")
+    for args in (("--debug", "scan", "trust.json"), ("scan", "trust.json", "--debug")):
+        done = run_trustlint(*args, "--no-cache", cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == ""
+    assert run_trustlint("rules", "--debug", cwd=tmp_path).returncode == 0

@@ -16,18 +16,28 @@ _DIM = "\033[2m"
 _RESET = "\033[0m"
 
 
-def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
-    if "NO_COLOR" in os.environ:
+def use_colour(stream: TextIO | None, choice: str = "auto") -> bool:
+    """`--color always|never` decides; with `auto`, `NO_COLOR` (https://no-color.org)
+    turns colour off, `FORCE_COLOR` on, else colour only on a terminal (never in a file)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
-def render_text(result: ScanResult, findings: list[Finding], colour: bool) -> str:
+def render_text(
+    result: ScanResult, findings: list[Finding], colour: bool, *, summary: bool = True
+) -> str:
     shown = _ShownPaths(result.root)
     lines = [_line(finding, colour, shown, result.report_paths) for finding in findings]
-    lines.append(_summary(result, findings))
+    if summary:
+        lines.append(_summary(result, findings))
+    if not lines:
+        return ""
     return "\n".join(lines) + "\n"
 
 
