@@ -51,12 +51,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"trustlint {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    # `--debug` after the subcommand too (the internal-error hint suggests it there);
+    # SUPPRESS keeps a subcommand without it from resetting one given before.
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    scan = commands.add_parser("scan", help="scan files and directories (default: .)")
-    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    scan = commands.add_parser(
+        "scan", parents=[common], help="scan files and directories (default: .)"
+    )
+    scan.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="files or directories; - reads stdin"
+    )
     scan.add_argument("--format", choices=SCAN_FORMATS, default="text")
-    scan.add_argument("-o", "--output", type=Path, help="write the report here (default stdout)")
+    scan.add_argument(
+        "-o",
+        "--output",
+        "--output-file",
+        dest="output",
+        type=Path,
+        help="write the report here (default stdout)",
+    )
+    scan.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="with `scan -`: the name of the file read from stdin (format detection, output)",
+    )
+    scan.add_argument("-q", "--quiet", action="store_true", help="print findings only")
+    scan.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (default auto: on a terminal, unless NO_COLOR is set)",
+    )
     scan.add_argument("--config", type=Path, help="config file (default: nearest one found)")
     scan.add_argument(
         "--fail-on",
@@ -71,20 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--show-suppressed", action="store_true", help="show suppressed findings")
     scan.add_argument("--no-cache", action="store_true", help="do not use the parse cache")
 
-    rules = commands.add_parser("rules", help="list the rules")
+    rules = commands.add_parser("rules", parents=[common], help="list the rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
-    explain = commands.add_parser("explain", help="explain one rule")
+    explain = commands.add_parser("explain", parents=[common], help="explain one rule")
     explain.add_argument("rule", metavar="RULE", help="rule id (TL001) or name")
 
-    graph = commands.add_parser("graph", help="write the trust graph")
+    graph = commands.add_parser("graph", parents=[common], help="write the trust graph")
     graph.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="mermaid")
     graph.add_argument("-o", "--output", type=Path)
     graph.add_argument("--config", type=Path)
     graph.add_argument("--no-cache", action="store_true")
 
-    inspect = commands.add_parser("inspect", help="print the extracted model as JSON")
+    inspect = commands.add_parser(
+        "inspect", parents=[common], help="print the extracted model as JSON"
+    )
     inspect.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     inspect.add_argument("-o", "--output", type=Path)
     inspect.add_argument("--config", type=Path)
@@ -232,6 +263,62 @@ def _output_stream(output: Path | None) -> Iterator[TextIO]:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    if any(str(path) == "-" for path in args.paths):
+        if len(args.paths) != 1:
+            raise UsageError("`-` (stdin) cannot be combined with other paths")
+        return _scan_stdin(args)
+    if args.stdin_filename is not None:
+        raise UsageError("--stdin-filename is only for `scan -`")
+    return _scan_paths(args)
+
+
+def _scan_stdin(args: argparse.Namespace) -> int:
+    """`scan -`: one file from stdin, named by `--stdin-filename` (else by its content).
+
+    The text is written to a private temporary project under that name, so
+    that format detection, positions and output paths are the file's own; the
+    config is the one that applies where the named file would be.
+    """
+    import tempfile
+
+    from trustlint.config import find_config
+
+    data = sys.stdin.buffer.read()
+    name = _stdin_name(args.stdin_filename, data)
+    if args.config is None:
+        args.config = find_config(Path(args.stdin_filename or ".").absolute().parent)
+    with tempfile.TemporaryDirectory(prefix="trustlint-stdin-") as directory:
+        project = Path(directory)
+        (project / ".git").mkdir()  # the project root: output paths start below it
+        target = project / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        args.paths = [target]
+        args.no_cache = True
+        previous = Path.cwd()
+        os.chdir(project)  # text output paths are relative to the working directory
+        try:
+            return _scan_paths(args)
+        finally:
+            os.chdir(previous)
+
+
+def _stdin_name(given: str | None, data: bytes) -> str:
+    """A project-relative name for stdin's file: the given one, without `..` or a root."""
+    if given:
+        parts = [part for part in Path(given).parts if part not in ("..", ".", "/", "\\")]
+        parts = [part for part in parts if not Path(part).anchor]
+        if parts:
+            return Path(*parts).as_posix()
+    head = data.lstrip()[:1]
+    if head in (b"{", b"["):
+        return "stdin.json"
+    if b'resource "' in data or b'data "' in data or b"locals {" in data:
+        return "stdin.tf"
+    return "stdin.yaml"
+
+
+def _scan_paths(args: argparse.Namespace) -> int:
     from trustlint.engine import ScanOptions, run_scan
 
     _check_paths(args.paths)
@@ -249,30 +336,47 @@ def _scan(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         baseline=baseline,
     )
-    result = run_scan(options)
+    with _progress():
+        result = run_scan(options)
+    if not args.quiet:
+        _warn_when_nothing_was_read(args.paths, result)
     shown = result.findings if args.show_suppressed else result.active
     if args.show_suppressed:
         shown = [f for f in shown if f.fingerprint not in result.baselined]
-    _report(args.format, result, shown, args.output, args.show_suppressed)
+    _report(args, result, shown)
     if args.write_baseline:
         from trustlint.baseline import write_baseline
 
         count = write_baseline(args.write_baseline, result.findings)
         entries = "1 finding" if count == 1 else f"{count} findings"
-        sys.stderr.write(f"trustlint: wrote {entries} to the baseline {args.write_baseline}\n")
+        if not args.quiet:
+            sys.stderr.write(f"trustlint: wrote {entries} to the baseline {args.write_baseline}\n")
         return EXIT_OK
     fail_on = args.fail_on or result.config.fail_on or "warning"
     return EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK
 
 
-def _report(
-    fmt: str,
-    result: ScanResult,
-    findings: list[Finding],
-    output: Path | None,
-    show_suppressed: bool,
-) -> None:
+def _warn_when_nothing_was_read(paths: Sequence[Path], result: ScanResult) -> None:
+    """A wrong `paths:` in CI would otherwise pass forever with "0 findings in 0 files".
+
+    Only for directories: pre-commit passes files such as `package.json` that
+    are rightly not IaC, and a word for each would be noise.
+    """
+    directories = [path for path in paths or [Path(".")] if path.is_dir()]
+    if not directories or len(directories) != len(paths or [Path(".")]):
+        return
+    if result.units or result.errors or result.findings:
+        return
+    where = ", ".join(str(path) for path in directories)
+    sys.stderr.write(
+        f"trustlint: warning: no CloudFormation, Terraform or policy files found under {where}\n"
+    )
+
+
+def _report(args: argparse.Namespace, result: ScanResult, findings: list[Finding]) -> None:
     """Write the report; JSON and SARIF are written as they are built (they can be large)."""
+    fmt: str = args.format
+    output: Path | None = args.output
     if fmt == "json":
         from trustlint.report.json_report import write_json
 
@@ -283,7 +387,7 @@ def _report(
         from trustlint.report.sarif import write_sarif
 
         with _output_stream(output) as stream:
-            write_sarif(stream, result, findings, show_suppressed=show_suppressed)
+            write_sarif(stream, result, findings, show_suppressed=args.show_suppressed)
         return
     if fmt == "github":
         from trustlint.report.github import render_github
@@ -292,8 +396,48 @@ def _report(
         return
     from trustlint.report.text import render_text, use_colour
 
-    terminal: TextIO = sys.stdout
-    _write(render_text(result, findings, colour=output is None and use_colour(terminal)), output)
+    colour = use_colour(sys.stdout if output is None else None, args.color)
+    _write(render_text(result, findings, colour=colour, summary=not args.quiet), output)
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[None]:
+    """A progress line on stderr once a scan has run two seconds, on a terminal only.
+
+    Never in CI logs (`CI` set) or under pre-commit (stderr is not a terminal
+    there), where a line rewritten with carriage returns is only noise.
+    """
+    isatty = getattr(sys.stderr, "isatty", None)
+    if not (isatty and isatty()) or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        yield
+        return
+    import threading
+    import time
+
+    started = time.monotonic()
+    done = threading.Event()
+    shown = threading.Event()
+
+    def show() -> None:
+        if done.wait(2.0):
+            return
+        while not done.is_set():
+            shown.set()
+            elapsed = time.monotonic() - started
+            sys.stderr.write(f"\rtrustlint: scanning... {elapsed:.0f} s")
+            sys.stderr.flush()
+            done.wait(1.0)
+
+    thread = threading.Thread(target=show, name="trustlint-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        if shown.is_set():
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -139,8 +139,15 @@ def _pyproject_section(path: Path) -> dict[str, Any] | None:
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except OSError:
         return None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        # It may hold [tool.trustlint]: going on with the defaults would
+        # silently run another configuration than the one written.
+        raise ConfigError(
+            f"{path}: invalid TOML, so its [tool.trustlint] settings cannot be read: {error} "
+            "(fix the file, or name a config with --config)"
+        ) from None
     section = data.get("tool", {}).get("trustlint")
     return section if isinstance(section, dict) else None
 
@@ -197,13 +204,56 @@ def _validate(raw: Any, text: str, path: Path, cache_dir: Path | None) -> None:
 
 
 def _describe(path: Path, error: Any) -> str:
+    """`invalid config PATH: accounts.internal: '11111' is not a 12-digit account id`."""
+    error = _most_specific(error)
     where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-    message = error.message
+    return f"invalid config {path}: {where}: {_problem(error)}"
+
+
+def _most_specific(error: Any) -> Any:
+    """For `oneOf`/`anyOf`, the alternative the value came closest to satisfying.
+
+    "is not valid under any of the given schemas" names no problem; the
+    alternative of the value's own type (an object for an object) does.
+    """
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        same_type = [
+            sub for sub in error.context if sub.validator != "type" and len(sub.relative_path) > 0
+        ] or [sub for sub in error.context if sub.validator != "type"]
+        if not same_type:
+            break
+        from jsonschema.exceptions import best_match
+
+        error = best_match(same_type)
+    return error
+
+
+_PATTERN_MEANING = {
+    "^[0-9]{12}$": "a 12-digit account id",
+    "^o-[a-z0-9]{10,32}$": "an organization id such as o-abc123def4",
+    "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$": "an organizational unit id such as ou-ab12-cd34ef56",
+    "^TL[0-9]{3}$": "a rule id such as TL001",
+}
+
+
+def _problem(error: Any) -> str:
     if error.validator == "additionalProperties":
-        message = message.replace("Additional properties are not allowed", "unknown key")
-    elif error.validator == "propertyNames":
-        message = f"{error.instance!r} is not a rule id such as TL001"
-    return f"invalid config {path}: {where}: {message}"
+        return str(error.message).replace("Additional properties are not allowed", "unknown key")
+    if error.validator == "propertyNames":
+        schema = error.schema.get("propertyNames", {})
+        named = _PATTERN_MEANING.get(schema.get("pattern", ""), "an allowed key")
+        return f"{_quoted(error.instance)} is not {named}"
+    if error.validator == "pattern":
+        meaning = _PATTERN_MEANING.get(error.validator_value)
+        if meaning is not None:
+            return f"{_quoted(error.instance)} is not {meaning}"
+    return str(error.message)
+
+
+def _quoted(value: Any) -> str:
+    if isinstance(value, dict):
+        value = next(iter(value), value)
+    return repr(value)
 
 
 def _account_map(value: Any) -> dict[str, str]:
@@ -214,7 +264,22 @@ def _account_map(value: Any) -> dict[str, str]:
     return {}
 
 
+def _check_rule_ids(raw: dict[str, Any], path: Path) -> None:
+    """`rules:` may only name rules that exist (a typo would silently configure nothing)."""
+    from trustlint.catalogue import rules_directory
+
+    known = {entry.name[:5] for entry in rules_directory().glob("TL[0-9][0-9][0-9]-*.yaml")}
+    known.add("TL000")
+    for rule_id in raw.get("rules") or {}:
+        if known and rule_id not in known:
+            raise ConfigError(
+                f"invalid config {path}: rules.{rule_id}: {rule_id!r} is not a rule id "
+                "(see `trustlint rules`)"
+            )
+
+
 def _build(raw: dict[str, Any], path: Path) -> Config:
+    _check_rule_ids(raw, path)
     accounts = raw.get("accounts") or {}
     org = accounts.get("organization_id")
     org_ids = frozenset([org] if isinstance(org, str) else (org or []))

@@ -20,6 +20,7 @@ from trustlint.findings import LEVEL_RANK, Finding, Level
 from trustlint.loading import Visit, touches
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
 from trustlint.project import Project
+from trustlint.suppressions import unusable
 
 T = TypeVar("T")
 
@@ -50,6 +51,8 @@ class ScanResult:
     stale_baseline: list[dict[str, str]] = field(default_factory=list)
     """Baseline entries that no finding matches any more."""
     errors: list[ParseError] = field(default_factory=list)
+    report_paths: frozenset[str] | None = None
+    """The files a partial scan reports on (project-relative), None for a whole scan."""
 
     @property
     def active(self) -> list[Finding]:
@@ -136,14 +139,21 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings.extend(graph_findings)
     findings.extend(_parse_error_findings(units, errors))
     findings = _apply_settings(findings, config, options)
-    findings.extend(_reasonless_suppressions(units))
+    findings.extend(_unusable_suppressions(units))
     findings = _apply_suppressions(findings, units)
     if report_paths is not None:
         findings = [f for f in findings if _reported(f, report_paths)]
         # The other units were read for context; the result is about these.
         units = [unit for unit in units if touches(unit.paths, report_paths)]
     findings = sorted(set(findings), key=Finding.sort_key)
-    result = ScanResult(root, config, units, findings, errors=errors)
+    result = ScanResult(
+        root,
+        config,
+        units,
+        findings,
+        errors=errors,
+        report_paths=None if report_paths is None else frozenset(report_paths),
+    )
     if options.baseline is not None:
         scope = [_relative(path, root) for path in paths]
         _apply_baseline(result, options.baseline, scope)
@@ -299,10 +309,12 @@ def _parse_error_findings(units: list[SourceUnit], errors: list[ParseError]) -> 
 
 
 def _apply_settings(findings: list[Finding], config: Config, options: ScanOptions) -> list[Finding]:
-    """Config levels, and `--select`/`--ignore` for TL000 (checks were filtered before)."""
+    """Config levels, and the config's `enabled` for TL000 (checks were filtered before)."""
     result = []
     for finding in findings:
-        if finding.rule_id == PARSE_ERROR and not _rule_selected(PARSE_ERROR, config, options):
+        # --select / --ignore never hide TL000: a file that cannot be read is
+        # never a pass (SPEC section 10); only the config can turn it off.
+        if finding.rule_id == PARSE_ERROR and config.rule(PARSE_ERROR).enabled is False:
             continue
         level: Level | None = config.rule(finding.rule_id).level
         if level is not None and level != finding.level:
@@ -311,23 +323,26 @@ def _apply_settings(findings: list[Finding], config: Config, options: ScanOption
     return result
 
 
-def _reasonless_suppressions(units: list[SourceUnit]) -> list[Finding]:
+def _unusable_suppressions(units: list[SourceUnit]) -> list[Finding]:
+    """A TL000 note for each suppression that suppresses nothing, saying why."""
+    known = frozenset({PARSE_ERROR, *_rule_ids()})
     findings = []
     for unit in units:
         for suppression in unit.suppressions:
-            if not suppression.reason:
-                rules = ", ".join(suppression.rule_ids) or "all rules"
-                findings.append(
-                    Finding(
-                        PARSE_ERROR,
-                        "note",
-                        f"trustlint:ignore for {rules} gives no reason, so it is not applied; "
-                        "write the reason after the rule ids",
-                        suppression.location,
-                        resource=suppression.location.path,
-                        subject=f"suppression {rules}",
-                    )
+            problem = unusable(suppression, known)
+            if problem is None:
+                continue
+            rules = ", ".join(suppression.rule_ids) or "all rules"
+            findings.append(
+                Finding(
+                    PARSE_ERROR,
+                    "note",
+                    problem,
+                    suppression.location,
+                    resource=suppression.location.path,
+                    subject=f"suppression {rules}",
                 )
+            )
     return findings
 
 
@@ -352,9 +367,10 @@ def _suppression_covers(suppression: Suppression, finding: Finding) -> bool:
 
 def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> list[Finding]:
     by_path: dict[str, list[Suppression]] = {}
+    known = frozenset({PARSE_ERROR, *_rule_ids()})
     for unit in units:
         for suppression in unit.suppressions:
-            if suppression.reason:
+            if unusable(suppression, known) is None:
                 by_path.setdefault(suppression.location.path, []).append(suppression)
     if not by_path:
         return findings
@@ -369,7 +385,17 @@ def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> lis
 
 
 def _reported(finding: Finding, report_paths: set[str]) -> bool:
-    return touches((finding.location.path,), report_paths)
+    """Whether a finding takes part in the given files: located there, or related there.
+
+    Changing a role's trust so that a grant in another file no longer works
+    must fail the hook that was given only the trust's file (SPEC section 10).
+    """
+    return touches(involved_paths(finding), report_paths)
+
+
+def involved_paths(finding: Finding) -> tuple[str, ...]:
+    """The files a finding takes part in: its own, then its related locations'."""
+    return (finding.location.path, *(related.location.path for related in finding.related))
 
 
 def _apply_baseline(

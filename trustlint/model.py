@@ -236,6 +236,8 @@ class Suppression:
     location: Location
     """For a comment, the comment; for Metadata, the whole resource."""
     kind: Literal["comment", "metadata"] = "comment"
+    problem: str = ""
+    """Why a comment in a form trustlint does not read suppresses nothing."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 The whole project is read, but only the units that can bear on findings in
 the named files are loaded (`trustlint.loading.related`); a partial scan must
-report exactly what a full scan reports for those files.
+report exactly what a full scan reports for those files: every finding located
+in them or with a related location in them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from conftest import FIXTURES, REPO, Project
 
 from trustlint.config import load_config
 from trustlint.discover import discover
-from trustlint.engine import ScanOptions, ScanResult, run_scan
+from trustlint.engine import ScanOptions, ScanResult, involved_paths, run_scan
 from trustlint.findings import Finding
 from trustlint.frontends import LoadOptions
 from trustlint.loading import Links, load_units, related
@@ -67,12 +68,18 @@ def test_partial_scan_of_the_trusting_file_reports_tl005_located_in_it(
         assert where(result.active) == [("TL005", TRUST, 12, 20)]
 
 
-def test_partial_scan_of_the_granted_role_reports_nothing_located_elsewhere(
-    cross_account: Project,
+@pytest.mark.parametrize("use_cache", [False, True], ids=["uncached", "cached"])
+def test_partial_scan_of_the_granted_role_reports_the_grant_its_trust_breaks(
+    cross_account: Project, use_cache: bool
 ) -> None:
-    # The TL004 that this role's trust causes is located at the grant, in another file.
-    result = scan((cross_account.root / TARGET,), use_cache=True)
-    assert where(result.active) == []
+    # The TL004 that this role's trust causes is located at the grant, in another
+    # file, with the trust as its related location: changing the trust alone must
+    # still fail the hook (SPEC section 10).
+    for _ in range(2):
+        result = scan((cross_account.root / TARGET,), use_cache=use_cache)
+        assert where(result.active) == [("TL004", GRANT, 20, 27)]
+        (finding,) = result.active
+        assert TARGET in {related.location.path for related in finding.related}
 
 
 def test_full_scan_reports_every_file(cross_account: Project) -> None:
@@ -253,7 +260,8 @@ def test_partial_scans_report_what_a_full_scan_reports_for_each_file(
     full = scan((corpus,), use_cache=True)
     expected: dict[str, list[Finding]] = defaultdict(list)
     for finding in full.active:
-        expected[finding.location.path].append(finding)
+        for path in dict.fromkeys(involved_paths(finding)):
+            expected[path].append(finding)
     assert {f.rule_id for f in full.active} >= {"TL001", "TL004"}
     files = sorted(
         path.relative_to(corpus).as_posix()

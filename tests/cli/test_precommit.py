@@ -55,7 +55,10 @@ def test_hook_runs_trustlint_scan_from_a_python_install() -> None:
         ("modules/iam/main.tf", True),
         ("README.md", False),
         ("setup.py", False),
-        ("terraform.tfvars", False),
+        ("terraform.tfvars", True),
+        ("envs/prod.auto.tfvars", True),
+        ("envs/prod.tfvars.json", True),
+        ("cdktf.out/stacks/app/cdk.tf.json", True),
         ("notes.yaml.bak", False),
     ],
 )
@@ -149,3 +152,69 @@ def test_pre_commit_hook_fails_on_a_wildcard_trust_and_passes_on_a_clean_file(
     assert "1 finding (1 error, 0 warnings, 0 notes)" in failing.stdout
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert re.search(r"^trustlint\.+Passed$", passing.stdout, re.MULTILINE), passing.stdout
+
+
+def commit_with_hook(
+    repository: Path, source: Path, home: Path
+) -> subprocess.CompletedProcess[str]:
+    """`git commit` in `repository` with the hook installed from `source`, as a user runs it."""
+    revision = git("rev-parse", "HEAD", cwd=source).strip()
+    config = (
+        f"repos:\n  - repo: {source.as_posix()}\n    rev: {revision}\n"
+        "    hooks:\n      - id: trustlint\n"
+    )
+    (repository / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    environment = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "NO_COLOR": "1",
+        "PRE_COMMIT_COLOR": "never",
+        "TRUSTLINT_CACHE_DIR": str(home / "trustlint-cache"),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=repository,
+        env=environment,
+        capture_output=True,
+        check=True,
+    )
+    git("add", ".pre-commit-config.yaml", cwd=repository)
+    return subprocess.run(
+        ["git", *GIT_IDENTITY, "commit", "-m", "change"],
+        cwd=repository,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_a_staged_trust_change_that_breaks_a_grant_in_another_file_fails_the_commit(
+    tmp_path: Path,
+) -> None:
+    # The role's trust is in prod/deploy.yaml, the grant to assume it in ci/main.tf;
+    # the change no longer admits the CI role, and only the trust's file is staged.
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed; pre-commit needs it")
+    source = repository_snapshot(tmp_path / "trustlint")
+    repository = tmp_path / "infrastructure"
+    shutil.copytree(FIXTURES / "cli" / "cross_file_hook", repository)
+    git("init", "--quiet", cwd=repository)
+    git("add", "--all", cwd=repository)
+    git("commit", "--quiet", "--no-verify", "-m", "start", cwd=repository)
+    shutil.copyfile(
+        FIXTURES / "cli" / "cross_file_hook_trust_without_ci.yaml",
+        repository / "prod" / "deploy.yaml",
+    )
+    git("add", "prod/deploy.yaml", cwd=repository)
+
+    done = commit_with_hook(repository, source, tmp_path / "pre-commit-home")
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert re.search(r"^trustlint\.+Failed$", output, re.MULTILINE), output
+    assert "ci/main.tf:21:18: TL004 warning Role aws_iam_role.ci is granted" in output
+    assert "(involves prod/deploy.yaml)" in output
+    assert git("rev-list", "--count", "HEAD", cwd=repository).strip() == "1"

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from cli_support import run_trustlint
 from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def run_git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout
 
 
 def _block(name: str) -> str:
@@ -26,6 +33,23 @@ def test_the_trust_graph_picture_is_the_graph_of_the_examples() -> None:
     completed = run_trustlint("graph", "examples", "--format", "mermaid", "--no-cache", cwd=REPO)
 
     assert _block("graph") == f"```mermaid\n{completed.stdout}```\n"
+
+
+def test_the_sample_output_is_what_the_command_prints() -> None:
+    completed = run_trustlint("scan", "examples/", "--no-cache", cwd=REPO)
+
+    assert completed.returncode == 1
+    assert _block("scan") == f"```\n{completed.stdout}```\n"
+
+
+def test_version_pins_in_the_docs_name_tags_that_exist() -> None:
+    """Until a release is tagged, the docs pin a commit (`COMMIT_SHA`), never a made-up tag."""
+    tags = set(run_git("tag", "--list").split()) if (REPO / ".git").exists() else set()
+    for document in (README, (REPO / "docs" / "integrations.md").read_text(encoding="utf-8")):
+        pins = re.findall(r"(?:rev: |trustlint/trustlint@)([\w.-]+)", document)
+        assert pins
+        for pin in pins:
+            assert pin == "COMMIT_SHA" or pin in tags, pin
 
 
 def test_the_readme_gives_the_install_and_test_commands_ci_runs() -> None:

@@ -51,28 +51,42 @@ def test_action_is_composite_with_documented_inputs_and_defaults() -> None:
     assert data["outputs"]["sarif-file"]["value"] == "${{ steps.sarif.outputs.sarif-file }}"
 
 
-def test_action_steps_set_up_python_install_scan_upload_and_annotate() -> None:
+def test_action_steps_install_in_their_own_venv_then_scan_gate_upload_and_apply() -> None:
     steps = action()["runs"]["steps"]
     assert [s["name"] for s in steps] == [
         "Set up Python",
         "Install trustlint",
         "Write the SARIF report",
+        "Annotate findings and decide fail-on",
         "Upload the SARIF report to code scanning",
-        "Annotate findings and apply fail-on",
+        "Apply fail-on",
     ]
+    # The caller's Python and PATH stay as they were.
     assert steps[0]["uses"] == "actions/setup-python@v5"
-    assert steps[0]["with"] == {"python-version": "${{ inputs.python-version }}"}
-    assert (
-        'pip install --disable-pip-version-check --quiet "${{ github.action_path }}"'
-        in (steps[1]["run"])
-    )
-    upload = steps[3]
+    assert steps[0]["with"] == {
+        "python-version": "${{ inputs.python-version }}",
+        "update-environment": False,
+    }
+    install = steps[1]
+    assert install["env"]["TRUSTLINT_VENV"] == "${{ runner.temp }}/trustlint-venv"
+    assert '"$TRUSTLINT_PYTHON" -m venv "$TRUSTLINT_VENV"' in install["run"]
+    assert "GITHUB_PATH" not in install["run"] and "GITHUB_ENV" not in install["run"]
+    for script in (steps[2], steps[3]):
+        assert script["env"]["TRUSTLINT"] == "${{ runner.temp }}/trustlint-venv/bin/trustlint"
+    # The upload may be skipped or fail (a fork's pull request cannot write
+    # security events); the gate is applied after it whatever happened to it.
+    upload = steps[4]
     assert upload["uses"] == "github/codeql-action/upload-sarif@v3"
-    assert upload["if"] == "inputs.upload-sarif == 'true'"
+    assert upload["if"] == "${{ !cancelled() && inputs.upload-sarif == 'true' }}"
+    assert upload["continue-on-error"] is True
     assert upload["with"] == {
         "sarif_file": "${{ steps.sarif.outputs.sarif-file }}",
         "category": "${{ inputs.category }}",
     }
+    apply = steps[5]
+    assert apply["if"] == "${{ !cancelled() }}"
+    assert apply["env"] == {"TRUSTLINT_GATE": "${{ steps.gate.outputs.exit-code }}"}
+    assert steps[3]["id"] == "gate"
     assert all(s["shell"] == "bash" for s in steps if "run" in s)
 
 
@@ -84,7 +98,7 @@ def test_inputs_reach_the_scripts_only_through_the_environment() -> None:
 
 @pytest.fixture
 def action_env(project: Project, tmp_path: Path) -> dict[str, str]:
-    """What a workflow run gives the scripts, with a `trustlint` command on PATH."""
+    """What a workflow run gives the scripts; `$TRUSTLINT` is the venv's command."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "trustlint"
@@ -94,7 +108,7 @@ def action_env(project: Project, tmp_path: Path) -> dict[str, str]:
     output.touch()
     return {
         **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "TRUSTLINT": str(shim),
         "PYTHONPATH": str(REPO),
         "GITHUB_OUTPUT": str(output),
         "TRUSTLINT_PATHS": ".",
@@ -144,33 +158,46 @@ def test_sarif_step_writes_the_report_and_the_output_even_with_findings(
     assert uris == ["iam/open%20policy.json"]
 
 
-def test_annotate_step_fails_on_findings_and_prints_annotations(
+def gate(env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run the gate step, then the step that applies it (as the upload may have failed)."""
+    decided = run_step("Annotate findings and decide fail-on", env, cwd)
+    assert decided.returncode == 0, decided.stderr
+    outputs = Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8").splitlines()
+    [exit_code] = [line.removeprefix("exit-code=") for line in outputs if "exit-code=" in line]
+    applied = run_step("Apply fail-on", {**env, "TRUSTLINT_GATE": exit_code}, cwd)
+    return decided, applied.returncode
+
+
+def test_gate_fails_on_findings_and_prints_annotations(
     project: Project, action_env: dict[str, str]
 ) -> None:
     project.copy(CASES / "wildcard_trust_policy.json")
-    completed = run_step("Annotate findings and apply fail-on", action_env, project.root)
-    assert completed.returncode == 1
-    assert completed.stdout.startswith("::error file=wildcard_trust_policy.json,line=7,col=28,")
+    decided, code = gate(action_env, project.root)
+    assert code == 1
+    assert decided.stdout.startswith("::error file=wildcard_trust_policy.json,line=7,col=28,")
 
 
-def test_annotate_step_passes_with_fail_on_never(
-    project: Project, action_env: dict[str, str]
-) -> None:
+def test_gate_passes_with_fail_on_never(project: Project, action_env: dict[str, str]) -> None:
     project.copy(CASES / "wildcard_trust_policy.json")
     action_env["TRUSTLINT_FAIL_ON"] = "never"
-    completed = run_step("Annotate findings and apply fail-on", action_env, project.root)
-    assert completed.returncode == 0
-    assert completed.stdout.startswith("::error file=wildcard_trust_policy.json,")
+    decided, code = gate(action_env, project.root)
+    assert code == 0
+    assert decided.stdout.startswith("::error file=wildcard_trust_policy.json,")
 
 
-def test_annotate_step_prints_text_when_annotations_are_off(
+def test_gate_prints_text_when_annotations_are_off(
     project: Project, action_env: dict[str, str]
 ) -> None:
     project.copy(CASES / "wildcard_trust_policy.json")
     action_env["TRUSTLINT_ANNOTATIONS"] = "false"
-    completed = run_step("Annotate findings and apply fail-on", action_env, project.root)
-    assert completed.returncode == 1
-    assert completed.stdout.startswith("wildcard_trust_policy.json:7:28: TL001 error ")
+    decided, code = gate(action_env, project.root)
+    assert code == 1
+    assert decided.stdout.startswith("wildcard_trust_policy.json:7:28: TL001 error ")
+
+
+def test_the_gate_fails_when_it_never_ran(project: Project, action_env: dict[str, str]) -> None:
+    applied = run_step("Apply fail-on", {**action_env, "TRUSTLINT_GATE": ""}, project.root)
+    assert applied.returncode == 2
 
 
 def test_a_path_input_cannot_inject_shell_commands(
@@ -178,8 +205,8 @@ def test_a_path_input_cannot_inject_shell_commands(
 ) -> None:
     project.copy(CASES / "lambda_trust_policy.json")
     action_env["TRUSTLINT_PATHS"] = ". $(touch injected) `touch injected2` *"
-    completed = run_step("Annotate findings and apply fail-on", action_env, project.root)
-    assert completed.returncode == 2
-    assert "no such file or directory" in completed.stderr
+    decided, code = gate(action_env, project.root)
+    assert code == 2
+    assert "no such file or directory" in decided.stderr
     assert not (project.root / "injected").exists()
     assert not (project.root / "injected2").exists()

@@ -26,6 +26,7 @@ from trustlint.findings import Finding
 from trustlint.model import Location
 from trustlint.report.json_stream import LazyList, write_document
 from trustlint.report.line_hash import file_line_hashes
+from trustlint.report.sarif_limits import cap_for_github
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -67,14 +68,21 @@ def write_sarif(
     import sarif_om as sarif
 
     rules = dict(sorted((catalogue if catalogue is not None else load_catalogue()).items()))
-    ordered = sorted(findings, key=Finding.sort_key)
+    capped = cap_for_github(sorted(findings, key=Finding.sort_key))
+    ordered = capped.findings
     for finding in ordered:
         rules.setdefault(finding.rule_id, _placeholder_rule(finding))
     rule_index = {rule_id: index for index, rule_id in enumerate(rules)}
 
     invocation = sarif.Invocation(
         execution_successful=True,
-        tool_execution_notifications=_parse_error_notifications(sarif, result, ordered, rule_index)
+        tool_execution_notifications=[
+            *_parse_error_notifications(sarif, result, ordered, rule_index),
+            *(
+                sarif.Notification(level="warning", message=sarif.Message(text=text))
+                for text in capped.notices()
+            ),
+        ]
         or None,
         tool_configuration_notifications=_baseline_notifications(sarif, result) or None,
     )

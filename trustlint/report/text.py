@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TextIO
 
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
+from trustlint.loading import touches
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD = "\033[1m"
@@ -14,26 +16,76 @@ _DIM = "\033[2m"
 _RESET = "\033[0m"
 
 
-def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (https://no-color.org)."""
-    if "NO_COLOR" in os.environ:
+def use_colour(stream: TextIO | None, choice: str = "auto") -> bool:
+    """`--color always|never` decides; with `auto`, `NO_COLOR` (https://no-color.org)
+    turns colour off, `FORCE_COLOR` on, else colour only on a terminal (never in a file)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
-def render_text(result: ScanResult, findings: list[Finding], colour: bool) -> str:
-    lines = [_line(finding, colour) for finding in findings]
-    lines.append(_summary(result, findings))
+def render_text(
+    result: ScanResult, findings: list[Finding], colour: bool, *, summary: bool = True
+) -> str:
+    shown = _ShownPaths(result.root)
+    lines = [_line(finding, colour, shown, result.report_paths) for finding in findings]
+    if summary:
+        lines.append(_summary(result, findings))
+    if not lines:
+        return ""
     return "\n".join(lines) + "\n"
 
 
-def _line(finding: Finding, colour: bool) -> str:
-    where = str(finding.location)
+class _ShownPaths:
+    """Project-relative paths as the working directory sees them, for terminals and editors.
+
+    From `cfn/`, the finding in `cfn/roles.yaml` reads `roles.yaml:13:20`,
+    which a terminal or an editor opens from there (SPEC section 10).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        try:
+            self._cwd: Path | None = Path.cwd().resolve()
+        except OSError:
+            self._cwd = None
+        self._shown: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        shown = self._shown.get(path)
+        if shown is None:
+            shown = path
+            if self._cwd is not None and self._cwd != self._root:
+                shown = Path(os.path.relpath(self._root / path, self._cwd)).as_posix()
+            self._shown[path] = shown
+        return shown
+
+
+def _line(
+    finding: Finding,
+    colour: bool,
+    shown: _ShownPaths,
+    report_paths: frozenset[str] | None,
+) -> str:
+    location = finding.location
+    where = f"{shown(location.path)}:{location.line}:{location.column}"
     level = finding.level
     suffix = ""
+    if report_paths is not None and not touches((location.path,), report_paths):
+        involved = [
+            related.location.path
+            for related in finding.related
+            if touches((related.location.path,), report_paths)
+        ]
+        if involved:
+            suffix = f" (involves {', '.join(shown(path) for path in dict.fromkeys(involved))})"
     if finding.suppression is not None:
-        suffix = f" [suppressed: {finding.suppression.reason}]"
+        suffix += f" [suppressed: {finding.suppression.reason}]"
     if not colour:
         return f"{where}: {finding.rule_id} {level} {finding.message}{suffix}"
     return (
