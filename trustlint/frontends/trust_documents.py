@@ -151,9 +151,12 @@ def _unit_policies(unit: SourceUnit) -> Iterator[PolicyDocument]:
         yield from user.inline_policies
     for group in unit.groups:
         yield from group.inline_policies
-    for holder in (*unit.managed_policies, *unit.organization_policies):
-        if holder.document is not None:
-            yield holder.document
+    for managed in unit.managed_policies:
+        if managed.document is not None:
+            yield managed.document
+    for organization_policy in unit.organization_policies:
+        if organization_policy.document is not None:
+            yield organization_policy.document
     for attachment in unit.attachments:
         if attachment.document is not None:
             yield attachment.document
