@@ -172,3 +172,11 @@ def test_a_resource_policy_file_is_still_checked_for_what_aws_rejects(project: P
 
 def test_cloudformation_bucket_queue_and_key_policies_get_no_finding(project: Project) -> None:
     assert scan(project, "resource_policies.yaml", strict=True) == []
+
+
+def test_a_comment_above_the_document_suppresses_its_findings(project: Project) -> None:
+    source = (CASES / "reached_by_local_output_and_module.tf").read_text(encoding="utf-8")
+    project.write("main.tf", "# trustlint:ignore TL001 fenced by an SCP\n" + source)
+    result = project.scan_result()
+    assert result.active == []
+    assert [(f.rule_id, f.location.line) for f in result.suppressed] == [("TL001", 7)]

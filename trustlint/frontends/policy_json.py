@@ -1,6 +1,7 @@
 """Raw JSON: bare policy documents and what the AWS CLI prints about IAM.
 
-Recognised shapes: a policy document (`Version`/`Statement`); `aws iam
+Recognised shapes: a policy document (`Version`/`Statement`: a trust,
+resource or identity policy by its content, `trustlint.classify`); `aws iam
 get-role` (`{"Role": {...}}`); `aws iam list-roles` (`{"Roles": [...]}`); and
 `aws iam get-account-authorization-details` (roles, users, groups and managed
 policies: a whole account with real ARNs). The IAM API returns policy
