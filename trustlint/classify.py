@@ -3,12 +3,11 @@
 A role's trust policy names a `Principal` and the STS calls that assume the
 role (`sts:AssumeRole`, `sts:AssumeRoleWithWebIdentity`, `sts:AssumeRoleWithSAML`,
 or a wildcard covering them), and never a `Resource`: the role is the resource.
-A policy that names a `Principal` and actions of another service, or a
-`Resource` with actions that are not all STS's, is the policy of a resource
-(an S3 bucket, a KMS key, an SQS queue, an ECR repository): no trust rule
-applies to it. STS has no resource policies, so principals, STS actions alone
-and a `Resource` are a trust policy written wrong. A policy without any
-principal is an identity policy.
+A policy that names a `Principal` and a `Resource`, or actions of another
+service, is the policy of a resource (an S3 bucket, a KMS key, an SQS queue,
+an ECR repository, a VPC endpoint, whose policy for the STS endpoint may well
+allow `sts:AssumeRole` on `Resource: "*"`): no trust rule applies to it. A
+policy without any principal is an identity policy.
 
 Raw JSON files are classified this way, and so are the Terraform documents no
 role of the scan uses (`trustlint.frontends.trust_documents`).
@@ -33,7 +32,7 @@ def content_kind(document: PolicyDocument) -> Content:
         return "identity"
     if any(_foreign_action(statement) for statement in statements):
         return "resource"
-    if any(s.has_resource or s.has_not_resource for s in statements) and not _only_sts(statements):
+    if any(s.has_resource or s.has_not_resource for s in statements):
         return "resource"
     if any(assume_actions(statement) for statement in statements):
         return "trust"
@@ -43,19 +42,6 @@ def content_kind(document: PolicyDocument) -> Content:
 def is_trust_policy(document: PolicyDocument) -> bool:
     """A trust policy by its content: principals, an assume action, no resource."""
     return content_kind(document) == "trust"
-
-
-def _only_sts(statements: tuple[Statement, ...]) -> bool:
-    """Every action is written `sts:...` (and there is one): no service but STS is named.
-
-    STS has no resource policies, so such a policy with a `Resource` is a trust
-    policy with a misplaced element (AWS rejects it; TL013 says so), not the
-    policy of a resource. `*` names every service and decides nothing.
-    """
-    actions = [action.text for statement in statements for action in statement.actions]
-    return bool(actions) and all(
-        text is not None and text.lower().startswith("sts:") for text in actions
-    )
 
 
 def _foreign_action(statement: Statement) -> bool:

@@ -34,17 +34,6 @@ def test_principals_with_an_assume_action_and_no_resource_are_a_trust_policy(
     assert kind_of(statement) == "trust"
 
 
-def test_sts_actions_alone_with_a_resource_are_a_trust_policy_written_wrong() -> None:
-    """STS has no resource policies: the Resource is misplaced (TL013), the policy is trust."""
-    statement = {
-        "Effect": "Allow",
-        "Principal": AWS_ROOT,
-        "Action": "sts:AssumeRole",
-        "Resource": "*",
-    }
-    assert kind_of(statement) == "trust"
-
-
 @pytest.mark.parametrize(
     "statement",
     [
@@ -61,6 +50,8 @@ def test_sts_actions_alone_with_a_resource_are_a_trust_policy_written_wrong() ->
         {"Effect": "Allow", "Principal": AWS_ROOT, "Action": "*", "Resource": "*"},
         # ECR repository policy: no Resource, but the actions are ECR's
         {"Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"]},
+        # STS VPC endpoint policy: STS actions, but on a Resource
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"},
         # A trust statement beside a foreign action
         {"Effect": "Allow", "Principal": AWS_ROOT, "Action": ["sts:AssumeRole", "sqs:SendMessage"]},
     ],

@@ -150,6 +150,7 @@ def test_graph_rules_skip_a_document_without_a_role(project: Project) -> None:
         "kms_key_policy.json",
         "sqs_queue_policy.json",
         "ecr_repository_policy.json",
+        "sts_vpc_endpoint_policy.json",
     ],
 )
 def test_a_resource_policy_file_gets_no_trust_finding(project: Project, fixture: str) -> None:
