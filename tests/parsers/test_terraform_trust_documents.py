@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pytest import MonkeyPatch
 from terraform_helpers import load, span, trust
 
+from trustlint.frontends.hcl_values import Site
+from trustlint.frontends.terraform import ModuleScope
 from trustlint.model import TrustDocument
 
 
@@ -41,3 +44,22 @@ def test_the_document_a_local_modules_role_uses_is_the_roles_trust_policy() -> N
     [statement] = document.statements
     assert statement.principals[0].value == "ec2.amazonaws.com"
     assert statement.location.line == 2
+
+
+def test_a_value_that_fails_to_evaluate_costs_only_itself(monkeypatch: MonkeyPatch) -> None:
+    """Locals no IAM resource reads are evaluated only for this search: an evaluator
+    failure there must not turn the module into a parse error."""
+    original = ModuleScope.local
+
+    def failing(self: ModuleScope, name: str, site: Site) -> object:
+        if name == "service_trust":
+            raise RuntimeError("an evaluator bug")
+        return original(self, name, site)
+
+    monkeypatch.setattr(ModuleScope, "local", failing)
+    unit = load("trust_documents")
+    assert unit.errors == ()
+    assert [document.name for document in unit.trust_documents] == [
+        "data.aws_iam_policy_document.to_registry_module"
+    ]
+    assert [r.resource.address for r in unit.roles] == ["module.local_role.aws_iam_role.this"]

@@ -15,7 +15,8 @@ data sources, locals, outputs, module arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,10 @@ from trustlint.policy_reader import read_policy
 from trustlint.tree import Alternatives, LMap
 
 if TYPE_CHECKING:
+    from trustlint.frontends.hcl_syntax import Block
     from trustlint.frontends.terraform import ModuleScope
+
+logger = logging.getLogger(__name__)
 
 _POLICY_DATA_SOURCE = "aws_iam_policy_document"
 _MODULE_META_ARGUMENTS = frozenset(
@@ -38,11 +42,7 @@ _MODULE_META_ARGUMENTS = frozenset(
 
 def with_unattached_trust_documents(unit: SourceUnit, modules: Iterable[ModuleScope]) -> SourceUnit:
     """`unit` with the trust documents of `modules` that none of its policies uses."""
-    try:
-        documents = _Finder(unit).find(modules)
-    except RecursionError:
-        # The evaluator bounds its own depth; an unused value is not worth a failure.
-        return unit
+    documents = _Finder(unit).find(modules)
     return replace(unit, trust_documents=documents) if documents else unit
 
 
@@ -56,8 +56,15 @@ class _Finder:
 
     def find(self, modules: Iterable[ModuleScope]) -> tuple[TrustDocument, ...]:
         for module in modules:
-            for name, location, value in _candidates(module):
-                self._consider(module, name, location, value)
+            for name, location, compute, argument in _candidates(module):
+                try:
+                    self._consider(module, name, location, compute(argument))
+                except EvalError:
+                    continue
+                except Exception:
+                    # These values are evaluated only here (no IAM resource reads
+                    # them): a failure on one must not cost the unit its roles.
+                    logger.debug("cannot evaluate %s at %s", name, location, exc_info=True)
         return tuple(self.found)
 
     def _consider(self, module: ModuleScope, name: str, location: Location, value: Any) -> None:
@@ -81,44 +88,61 @@ class _Finder:
         self.found.append(TrustDocument(name, location, document))
 
 
-def _candidates(module: ModuleScope) -> Iterator[tuple[str, Location, Any]]:
-    """(name, location, value) of every value of the module that may hold a policy."""
+_Candidate = tuple[str, Location, Callable[[Any], Any], Any]
+"""Name, location, and how to evaluate it: `compute(argument)`."""
+
+
+def _candidates(module: ModuleScope) -> Iterator[_Candidate]:
+    """Every value of the module that may hold a policy, in the order names are chosen.
+
+    Nothing is evaluated here: `find` evaluates each candidate, and contains its failures.
+    """
     for key, block in module.data.items():
         data_type, _, name = key.partition(".")
-        if data_type != _POLICY_DATA_SOURCE or module.count_is_zero(block):
+        if data_type != _POLICY_DATA_SOURCE:
             continue
         steps = (Step("attr", data_type), Step("attr", name), Step("attr", "json"))
         site = Site(f"data.{key}.json", block.location)
-        try:
-            value, _ = module.reference("data", steps, site)
-        except EvalError:
-            continue
-        yield f"data.{key}", block.location, value
+        yield f"data.{key}", block.location, _data_value(module, block, site), steps
     for name, attribute in module.locals.items():
-        try:
-            value = module.local(name, Site(f"local.{name}", attribute.location))
-        except EvalError:
-            continue
-        yield f"local.{name}", attribute.location, value
+        site = Site(f"local.{name}", attribute.location)
+        yield f"local.{name}", attribute.location, _named_value(module.local, site), name
     for name, block in module.outputs.items():
-        if "value" not in block.attributes:
-            continue
-        try:
-            value = module.output(name, Site(f"output.{name}", block.location))
-        except EvalError:
-            continue
-        yield f"output.{name}", block.location, value
+        if "value" in block.attributes:
+            site = Site(f"output.{name}", block.location)
+            yield f"output.{name}", block.location, _named_value(module.output, site), name
     for name, block in module.calls.items():
-        if module.count_is_zero(block):
-            continue
+        compute = _argument_value(module, block)
         for argument, attribute in block.attributes.items():
-            if argument in _MODULE_META_ARGUMENTS:
-                continue
-            try:
-                value = module.evaluate(attribute)
-            except EvalError:
-                continue
-            yield f"module.{name} argument {argument}", attribute.location, value
+            if argument not in _MODULE_META_ARGUMENTS:
+                label = f"module.{name} argument {argument}"
+                yield label, attribute.location, compute, attribute
+
+
+def _data_value(module: ModuleScope, block: Block, site: Site) -> Callable[[Any], Any]:
+    """A data source's rendered JSON; None when it is not read (`count` or `for_each` empty)."""
+
+    def compute(steps: Any) -> Any:
+        if module.count_is_zero(block):
+            return None
+        return module.reference("data", steps, site)[0]
+
+    return compute
+
+
+def _named_value(lookup: Callable[[str, Site], Any], site: Site) -> Callable[[Any], Any]:
+    return lambda name: lookup(name, site)
+
+
+def _argument_value(module: ModuleScope, block: Block) -> Callable[[Any], Any]:
+    """A module argument's value; None when the module is not called (`count` 0)."""
+
+    def compute(attribute: Any) -> Any:
+        if module.count_is_zero(block):
+            return None
+        return module.evaluate(attribute)
+
+    return compute
 
 
 def _policy_shaped(tree: Any) -> bool:
