@@ -198,7 +198,9 @@ class Statement:
         return f"statement {self.index + 1}"
 
 
-PolicyKind = Literal["trust", "identity", "boundary", "scp", "unknown"]
+PolicyKind = Literal["trust", "identity", "resource", "boundary", "scp", "unknown"]
+"""`resource`: a policy with a `Principal` that is not a role's trust policy (an S3
+bucket, KMS key or SQS queue policy); see `trustlint.classify`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +227,23 @@ class PolicyDocument:
     unknown: Unknown | None = None
     """Set when the document as a whole could not be resolved (a module output,
     `!ImportValue`); then `statements` is empty and rules stay silent."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrustDocument:
+    """A trust policy by its content that no role of its unit uses.
+
+    A Terraform `aws_iam_policy_document` data source, a `jsonencode` in
+    `locals`, an output or a module argument passed to a module outside the
+    scan: whoever will assume the role it is for, the single-policy trust rules
+    can judge it; the role itself, and so its account, is unknown.
+    """
+
+    name: str
+    """How messages name it: `data.aws_iam_policy_document.github_trust`, `local.trust`."""
+    location: Location
+    """The block or attribute that holds it."""
+    document: PolicyDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +428,8 @@ class SourceUnit:
     oidc_providers: tuple[OidcProvider, ...] = ()
     documents: tuple[PolicyDocument, ...] = ()
     """Policies that stand alone (a bare trust policy JSON file)."""
+    trust_documents: tuple[TrustDocument, ...] = ()
+    """Trust policies by their content that no role of the unit uses."""
     suppressions: tuple[Suppression, ...] = ()
     errors: tuple[ParseError, ...] = ()
     notes: tuple[str, ...] = field(default=())

@@ -73,6 +73,15 @@ class Project:
                 return configured
         return THIS_ACCOUNT
 
+    def known_unit_account(self, unit: SourceUnit) -> str | None:
+        """A unit's account when the source states it or the config sets it, else None.
+
+        For a document whose role is unknown (`SourceUnit.trust_documents`): the
+        role may be created anywhere, so "this unit's account" says nothing of it.
+        """
+        account = self.unit_account(unit)
+        return None if account == THIS_ACCOUNT else account
+
     def entity_account(self, unit: SourceUnit, account: object) -> str | None:
         """An entity's account with `THIS_ACCOUNT` replaced by its unit's account."""
         if isinstance(account, Unknown):
@@ -110,6 +119,14 @@ class Project:
                         document.location,
                         self.unit_account(unit),
                     )
+            for trust_document in unit.trust_documents:
+                yield PolicySubject(
+                    unit,
+                    trust_document.document,
+                    f"Trust policy document {trust_document.name}",
+                    trust_document.location,
+                    self.known_unit_account(unit),
+                )
 
     def identity_policies(self) -> Iterator[PolicySubject]:
         """Every identity policy: inline, managed, attached separately, or standalone."""
@@ -172,10 +189,15 @@ class Project:
                     )
 
     def all_documents(self) -> Iterator[PolicySubject]:
-        """Trust and identity policies, then boundaries' and SCPs' documents."""
+        """Trust, identity and standalone resource policies, then boundaries' and SCPs'."""
         yield from self.trust_policies()
         yield from self.identity_policies()
         for unit in self.units:
+            for document in unit.documents:
+                if document.kind == "resource":
+                    yield PolicySubject(
+                        unit, document, f"resource policy {unit.unit}", document.location, None
+                    )
             for org_policy in unit.organization_policies:
                 if org_policy.document is not None:
                     yield PolicySubject(

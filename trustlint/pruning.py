@@ -14,8 +14,8 @@ never reads:
   so their labels (`statement 3`) do not change;
 - what only single-unit checks read: policy versions, where a statement's
   `Principal`, `Action` and `Condition` keys are written, session durations,
-  standalone documents that are neither trust nor identity policies, and
-  OIDC providers.
+  standalone documents that are neither trust nor identity policies, trust
+  documents no role uses (the graph has no role for them), and OIDC providers.
 
 Trust policies, principals, entities, attachments and memberships stay whole,
 and so do a unit's suppressions and parse errors, which the engine applies and
@@ -83,6 +83,7 @@ def for_graph(unit: SourceUnit) -> SourceUnit:
             for document in unit.documents
             if document.kind in ("trust", "identity")
         ),
+        trust_documents=(),
     )
 
 

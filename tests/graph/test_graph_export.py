@@ -243,3 +243,18 @@ def test_mermaid_notes_when_github_would_refuse_to_draw_the_diagram() -> None:
 def test_dot_uses_newrank_so_large_clustered_graphs_lay_out() -> None:
     text = render_graph(project(unit("prod.yaml", roles=(role("prod.yaml", "r"),))), "dot", [])
     assert text.splitlines()[1:3] == ["  rankdir=LR;", "  newrank=true;"]
+
+
+def test_a_bucket_policy_file_draws_no_trust(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its principals may read the bucket; nobody assumes anything through it."""
+    project.write(
+        "bucket-policy.json",
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Principal": {"AWS": "arn:aws:iam::111111111111:root"}, '
+        '"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}\n',
+    )
+    assert main(["graph", "--no-cache", "--format", "json", str(project.root)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["nodes"], data["edges"]) == ([], [])

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from graph_builders import grant, policy, project, role, trust, unit
+from graph_builders import at, grant, policy, project, role, trust, unit
 from graph_support import GRAPH_FIXTURES
 
 from trustlint.checks import CheckContext, graph_checks
@@ -20,7 +20,7 @@ from trustlint.engine import load_project
 from trustlint.findings import Finding
 from trustlint.graph import build_graph
 from trustlint.graph.edges import graph_view
-from trustlint.model import Location, ParseError, SourceUnit, Suppression
+from trustlint.model import Location, ParseError, SourceUnit, Suppression, TrustDocument
 from trustlint.project import Project
 from trustlint.pruning import for_graph, graph_may_find
 
@@ -152,3 +152,10 @@ def test_a_project_built_here_is_pruned_the_same_way() -> None:
         accounts={"prod.yaml": PROD, "tools.yaml": TOOLS},
     )
     assert graph_findings(pruned(built)) == graph_findings(built)
+
+
+def test_trust_documents_without_a_role_are_left_to_the_single_unit_checks() -> None:
+    document = trust(TOOLS)
+    unattached = TrustDocument("data.aws_iam_policy_document.x", at("main.tf"), document)
+    kept = for_graph(unit("main.tf", trust_documents=(unattached,)))
+    assert kept.trust_documents == ()

@@ -131,7 +131,9 @@ def test_identity_statement_without_resource_is_reported(project: Project) -> No
 
 
 def test_trust_statement_with_resource_is_reported(project: Project) -> None:
-    assert scan(project, "trust_with_resource.json") == [("TL013", 4, 121)]
+    """A role's trust policy, so the Resource is misplaced (a bare JSON policy with a
+    Resource is a resource policy, such as an STS VPC endpoint's)."""
+    assert scan(project, "trust_with_resource.yaml") == [("TL013", 12, 23)]
 
 
 # --- principals -----------------------------------------------------------------------------

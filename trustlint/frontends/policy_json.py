@@ -1,6 +1,7 @@
 """Raw JSON: bare policy documents and what the AWS CLI prints about IAM.
 
-Recognised shapes: a policy document (`Version`/`Statement`); `aws iam
+Recognised shapes: a policy document (`Version`/`Statement`: a trust,
+resource or identity policy by its content, `trustlint.classify`); `aws iam
 get-role` (`{"Role": {...}}`); `aws iam list-roles` (`{"Roles": [...]}`); and
 `aws iam get-account-authorization-details` (roles, users, groups and managed
 policies: a whole account with real ARNs). The IAM API returns policy
@@ -11,11 +12,12 @@ was a string is located at that string.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
+from trustlint.classify import content_kind
 from trustlint.frontends import LoadOptions
 from trustlint.model import (
     Group,
@@ -43,6 +45,9 @@ def read_policy_json(tree: object, path: str, options: LoadOptions) -> SourceUni
     if _is_policy_document(tree):
         kind: PolicyKind = "trust" if _has_principal(tree) else "identity"
         document = read_policy(tree, tree.location, kind)
+        if kind == "trust" and content_kind(document) == "resource":
+            # A bucket, key or queue policy: principals, but the resource is not a role.
+            document = replace(document, kind="resource")
         return SourceUnit(unit=path, format="policy-json", paths=(path,), documents=(document,))
     reader = _ExportReader(path, options.partition)
     if _is_authorization_details(tree):

@@ -1270,11 +1270,13 @@ class _Entities:
         self.unit_id = unit
         self.collected = _Collected()
         self._seen: set[int] = set()
+        self.modules: list[ModuleScope] = []
 
     def add_module(self, module: ModuleScope) -> None:
         if id(module) in self._seen:
             return
         self._seen.add(id(module))
+        self.modules.append(module)
         for address in module.resources.values():
             builder = _BUILDERS.get(address.resource_type)
             if builder is None:
@@ -1307,7 +1309,7 @@ class _Entities:
             targets = tuple(v for target, v, _ in collected.organization_targets if target == key)
             organization_policies.append(replace(policy, targets=targets))
         project = self.project
-        return collected.source_unit(
+        unit = collected.source_unit(
             self.unit_id,
             "terraform",
             tuple(sorted(project.paths)),
@@ -1317,6 +1319,9 @@ class _Entities:
             errors=sorted(project.errors.values(), key=lambda e: e.location),
             notes=project.notes,
         )
+        from trustlint.frontends.trust_documents import with_unattached_trust_documents
+
+        return with_unattached_trust_documents(unit, self.modules)
 
     # -- helpers ------------------------------------------------------------------------
 
