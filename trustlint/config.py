@@ -40,6 +40,27 @@ class AccountPath:
 
 
 @dataclass(frozen=True, slots=True)
+class BoundaryAllow:
+    """One `allow` entry of a boundary: principals it lets in."""
+
+    accounts: tuple[str, ...] = ()
+    arns: tuple[str, ...] = ()
+    """ARN globs (`*`, `?`)."""
+    services: tuple[str, ...] = ()
+    federated: tuple[str, ...] = ()
+    """Identity providers: a host such as token.actions.githubusercontent.com, or an ARN glob."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBoundary:
+    """`boundaries:` entry: which principals may enter the roles its globs match (TL014)."""
+
+    name: str
+    roles: tuple[str, ...]
+    allow: tuple[BoundaryAllow, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path | None = None
     """The config file, None when there is none."""
@@ -51,6 +72,7 @@ class Config:
     """OU id -> the accounts it holds (nested OUs included), for SCPs attached to OUs."""
     partition: str = "aws"
     rules: dict[str, RuleSettings] = field(default_factory=dict)
+    boundaries: tuple[TrustBoundary, ...] = ()
     exclude: tuple[str, ...] = ()
     load_options: LoadOptions = field(default_factory=LoadOptions)
     fail_on: str | None = None
@@ -312,9 +334,26 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
         },
         partition=partition,
         rules=rules,
+        boundaries=tuple(_boundary(entry) for entry in raw.get("boundaries") or ()),
         exclude=tuple(raw.get("exclude") or ()),
         load_options=options,
         fail_on=raw.get("fail_on"),
+    )
+
+
+def _boundary(entry: dict[str, Any]) -> TrustBoundary:
+    return TrustBoundary(
+        str(entry["name"]),
+        tuple(str(glob) for glob in entry["roles"]),
+        tuple(
+            BoundaryAllow(
+                tuple(str(x) for x in allow.get("accounts") or ()),
+                tuple(str(x) for x in allow.get("arns") or ()),
+                tuple(str(x) for x in allow.get("services") or ()),
+                tuple(str(x) for x in allow.get("federated") or ()),
+            )
+            for allow in entry["allow"]
+        ),
     )
 
 

@@ -198,7 +198,9 @@ def _graph_findings(
     from trustlint.pruning import graph_may_find
 
     selected = [rule_id for rule_id in rule_ids if rule_id in GRAPH_RULES]
-    if not selected or not graph_may_find(units):
+    # Declared boundaries (TL014) judge trust policies alone, grants or not.
+    boundaries = bool(config.boundaries) and "TL014" in selected
+    if not selected or not (boundaries or graph_may_find(units)):
         return []
     from trustlint.checks import CheckContext, graph_checks
 

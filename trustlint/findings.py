@@ -35,6 +35,8 @@ class Finding:
     subject: str = ""
     """The principal, condition key or property the finding names."""
     related: tuple[RelatedLocation, ...] = ()
+    flow: tuple[RelatedLocation, ...] = ()
+    """A path, in order (TL014's chain of trusts and grants): SARIF `codeFlows`."""
     suppression: Suppression | None = field(default=None, compare=False)
 
     @property

@@ -27,9 +27,9 @@ UNIT_CHECK_MODULES = (
 )
 """Checks that look at one unit at a time: every finding comes from the policies
 and resources of one unit, so the engine runs them on each unit as it is loaded."""
-GRAPH_CHECK_MODULES = ("trustlint.checks.one_sided",)
+GRAPH_CHECK_MODULES = ("trustlint.checks.one_sided", "trustlint.checks.chains")
 """Checks that read `context.graph`, which joins units: they run on the whole project."""
-GRAPH_RULES = frozenset({"TL004", "TL005"})
+GRAPH_RULES = frozenset({"TL004", "TL005", "TL014"})
 """The rules the graph check modules register (known without importing them)."""
 CHECK_MODULES = (*UNIT_CHECK_MODULES, *GRAPH_CHECK_MODULES)
 

@@ -127,6 +127,13 @@ def _within(location: Location, span: Location) -> bool:
     return start and end
 
 
+def entity_key(entity: Entity) -> str:
+    """The node key of a scanned role, user or group."""
+    if entity.name is None or entity.account is None:
+        return f"{entity.kind}:{entity.unit.unit}:{entity.model.resource.address}"
+    return f"{entity.kind}:{entity.account}:{entity.name}"
+
+
 class _Builder:
     def __init__(self, graph: TrustGraph) -> None:
         self.graph = graph
@@ -163,9 +170,7 @@ class _Builder:
     # --- nodes -------------------------------------------------------------------
 
     def entity_key(self, entity: Entity) -> str:
-        if entity.name is None or entity.account is None:
-            return f"{entity.kind}:{entity.unit.unit}:{entity.model.resource.address}"
-        return f"{entity.kind}:{entity.account}:{entity.name}"
+        return entity_key(entity)
 
     def add_entities(self) -> None:
         graph = self.graph

@@ -186,9 +186,27 @@ def _result(
             for number, related in enumerate(finding.related, start=1)
         ]
         or None,
+        code_flows=_code_flows(sarif, finding) or None,
         partial_fingerprints=dict(sorted(fingerprints.items())),
         suppressions=suppressions,
     )
+
+
+def _code_flows(sarif: Any, finding: Finding) -> list[Any]:
+    """A finding's path (TL014's chain) as one thread flow: GitHub shows it as the alert's path."""
+    if not finding.flow:
+        return []
+    steps = [
+        sarif.ThreadFlowLocation(
+            location=sarif.Location(
+                physical_location=_physical_location(sarif, step.location),
+                message=sarif.Message(text=step.message),
+            ),
+            execution_order=order,
+        )
+        for order, step in enumerate(finding.flow, start=1)
+    ]
+    return [sarif.CodeFlow(thread_flows=[sarif.ThreadFlow(locations=steps)])]
 
 
 def _physical_location(sarif: Any, location: Location) -> Any:
