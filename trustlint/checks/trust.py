@@ -180,6 +180,10 @@ def check_missing_external_id(context: CheckContext) -> Iterator[Finding]:
 
 def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator[_Hit]:
     directory = context.project.accounts
+    if policy.denies_without_mfa(subject.document.statements):
+        # Only a person's session carries MFA: no service acting for many customers
+        # can use the role, so there is no confused deputy to defend against.
+        return
     for statement in _allow_statements(subject):
         allows = policy.statement_allows_action(statement, policy.ASSUME_ROLE)
         if allows is False:
@@ -194,6 +198,9 @@ def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator
         external_id = policy.has_external_id(statement)
         if external_id is True:
             continue
+        mfa = policy.mfa_enforcement(statement)
+        if mfa is True:
+            continue
         fenced_orgs = policy.org_ids_fenced(statement)
         if fenced_orgs is not None and directory.in_organization(fenced_orgs):
             continue
@@ -203,7 +210,7 @@ def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator
                 subject,
                 statement,
                 principal,
-                undecided=allows is None or external_id is None,
+                undecided=allows is None or external_id is None or mfa is None,
             )
 
 
@@ -243,10 +250,17 @@ def _external_id_hit(
         text = f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX}"
         yield _Hit(statement, principal.location, text_value, "error", text, remark)
         return
-    text = (
-        f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX} with the id agreed "
-        "with the account's owner, or declare the account in accounts.internal if it is yours"
-    )
+    if policy.is_user_principal(principal):
+        text = (
+            f"trusts {who} without sts:ExternalId or MFA; if a person signs in as that user, "
+            f"{MFA_FIX}, else {EXTERNAL_ID_FIX} with the id agreed with the account's owner, "
+            "or declare the account in accounts.internal if it is yours"
+        )
+    else:
+        text = (
+            f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX} with the id agreed "
+            "with the account's owner, or declare the account in accounts.internal if it is yours"
+        )
     yield _Hit(statement, principal.location, text_value, "warning", text, remark)
 
 
