@@ -206,6 +206,43 @@ def test_action_no_principal_can_call_is_reported_at_the_action(
     assert message(project, fixture).endswith(expected)
 
 
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("web_identity_for_saml_provider_reference.tf", 8, 16),
+        ("web_identity_for_saml_provider_ref.yaml", 17, 21),
+        ("web_identity_for_saml_provider_getatt.template.json", 17, 52),
+    ],
+)
+def test_web_identity_for_a_saml_provider_reference_is_reported(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    """A provider created in the files is known to be SAML, so web identity never applies."""
+    assert scan(project, fixture) == [("TL013", line, column)]
+
+
+def test_saml_provider_reference_message_names_the_provider_and_the_call(
+    project: Project,
+) -> None:
+    assert message(project, "web_identity_for_saml_provider_ref.yaml") == (
+        "Role SsoRole (statement 1) allows sts:AssumeRoleWithWebIdentity to "
+        "arn:aws:iam::(its own account):saml-provider/okta, which can never use it (SAML "
+        "assertions are exchanged with sts:AssumeRoleWithSAML): write sts:AssumeRoleWithSAML"
+    )
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "saml_for_saml_provider_reference.tf",
+        "saml_for_saml_provider_ref.yaml",
+        "saml_for_saml_provider_getatt.template.json",
+    ],
+)
+def test_saml_for_a_saml_provider_reference_is_valid(project: Project, fixture: str) -> None:
+    assert scan(project, fixture) == []
+
+
 # --- condition operators --------------------------------------------------------------------
 
 
