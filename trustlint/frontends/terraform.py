@@ -1701,6 +1701,10 @@ def _build_organization_attachment(
         entities.collected.organization_targets.append((policy, target, address.full))
 
 
+def _build_organization(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    entities.collected.organizations.append(entities.resource(address))
+
+
 _Builder = Callable[[_Entities, ModuleScope, _Address], None]
 _BUILDERS: dict[str, _Builder] = {
     "aws_iam_role": _build_role,
@@ -1721,5 +1725,6 @@ _BUILDERS: dict[str, _Builder] = {
     "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
     "aws_organizations_policy": _build_organization_policy,
     "aws_organizations_policy_attachment": _build_organization_attachment,
+    "aws_organizations_organization": _build_organization,
 }
 """The resource types read, and how each becomes model entities."""
