@@ -212,12 +212,14 @@ def test_action_no_principal_can_call_is_reported_at_the_action(
         ("web_identity_for_saml_provider_reference.tf", 8, 16),
         ("web_identity_for_saml_provider_ref.yaml", 17, 21),
         ("web_identity_for_saml_provider_getatt.template.json", 17, 52),
+        ("saml_for_oidc_provider_reference.tf", 8, 16),
     ],
 )
-def test_web_identity_for_a_saml_provider_reference_is_reported(
+def test_call_a_provider_created_in_the_files_can_never_use_is_reported(
     project: Project, fixture: str, line: int, column: int
 ) -> None:
-    """A provider created in the files is known to be SAML, so web identity never applies."""
+    """A provider created in the files is known to be SAML (or OIDC), so the other call
+    never applies."""
     assert scan(project, fixture) == [("TL013", line, column)]
 
 

@@ -332,9 +332,8 @@ def _value_matches(
         actual = role.account if role is not None else None
         return _part(scope.account(unit, text) or text, actual, wildcards)
     if key in ("aws:principalorgid", "aws:resourceorgid"):
-        account = caller.account if key == "aws:principalorgid" else None
-        if key == "aws:resourceorgid" and role is not None:
-            account = role.account
+        of_role = role.account if role is not None else None
+        account = caller.account if key == "aws:principalorgid" else of_role
         return _part(text, scope.organization.organization_of(account), wildcards)
     if key == "aws:principaltype":
         return _part(text, "AssumedRole" if caller.kind == "role" else "User", wildcards)
