@@ -197,6 +197,7 @@ def test_role_naming_its_own_arn_is_reported(project: Project) -> None:
         ("web_identity_for_service.json", 101, "write sts:AssumeRole"),
         ("saml_for_oidc_provider.json", 142, "write sts:AssumeRoleWithWebIdentity"),
         ("assume_role_for_saml_provider.json", 111, "write sts:AssumeRoleWithSAML"),
+        ("web_identity_for_saml_provider.json", 111, "write sts:AssumeRoleWithSAML"),
     ],
 )
 def test_action_no_principal_can_call_is_reported_at_the_action(
