@@ -197,7 +197,7 @@ def test_permissions_boundary_without_assume_role_cancelling_the_grant_is_named(
     [finding] = scan_case(project, "permissions_boundary_cancels_grant")
     assert where([finding]) == [("TL005", "prod/deploy_role.yaml", 13, 20)]
     assert (
-        "is cancelled by the permissions boundary Policy Boundary, which does not allow "
+        "is cancelled by the permissions boundary ci-boundary (Boundary), which does not allow "
         "sts:AssumeRole on it"
     ) in finding.message
     assert [(r.location.path, r.location.line) for r in finding.related] == [

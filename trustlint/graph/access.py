@@ -243,13 +243,20 @@ def _denies(
     )
 
 
+def _boundary_words(boundary: PolicyEntity) -> str:
+    """`ci-boundary (Boundary)`: the policy's name and its logical id or address."""
+    address = boundary.model.resource.address
+    name = boundary.model.name.text
+    return f"{name} ({address})" if name and name != address else address
+
+
 def _boundary_blocks(
     graph: TrustGraph, boundary: PolicyEntity, caller: Caller, role: Entity
 ) -> tuple[Blocker | None, str]:
     """Whether a permissions boundary stops the call: a Deny, or no Allow covering it."""
     document = boundary.model.document
     if document is None or document.unknown is not None or document.defects:
-        return None, f"the permissions boundary {boundary.label} is unresolved"
+        return None, f"the permissions boundary {_boundary_words(boundary)} is unresolved"
     allowed: list[bool | None] = []
     for statement in document.statements:
         if statement.is_deny:
@@ -258,14 +265,15 @@ def _boundary_blocks(
                 return (
                     Blocker(
                         "boundary",
-                        f"the permissions boundary {boundary.label}",
+                        f"the permissions boundary {_boundary_words(boundary)}",
                         f"denies sts:AssumeRole on it in {statement.label}",
                         statement.location,
                     ),
                     "",
                 )
             if denies is None:
-                return None, f"a Deny in the permissions boundary {boundary.label} may apply"
+                words = _boundary_words(boundary)
+                return None, f"a Deny in the permissions boundary {words} may apply"
         elif statement.is_allow:
             allowed.append(
                 and3(
@@ -277,11 +285,11 @@ def _boundary_blocks(
     if True in allowed:
         return None, ""
     if None in allowed:
-        return None, f"the permissions boundary {boundary.label} may not allow it"
+        return None, f"the permissions boundary {_boundary_words(boundary)} may not allow it"
     return (
         Blocker(
             "boundary",
-            f"the permissions boundary {boundary.label}",
+            f"the permissions boundary {_boundary_words(boundary)}",
             "does not allow sts:AssumeRole on it",
             boundary.model.resource.location,
         ),
