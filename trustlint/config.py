@@ -70,6 +70,8 @@ class Config:
     account_paths: tuple[AccountPath, ...] = ()
     organizational_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """OU id -> the accounts it holds (nested OUs included), for SCPs attached to OUs."""
+    management_account: str | None = None
+    """The organization's management account, which SCPs and RCPs never restrict."""
     partition: str = "aws"
     rules: dict[str, RuleSettings] = field(default_factory=dict)
     boundaries: tuple[TrustBoundary, ...] = ()
@@ -332,6 +334,9 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
             str(ou): tuple(str(account) for account in members or ())
             for ou, members in (accounts.get("organizational_units") or {}).items()
         },
+        management_account=(
+            str(accounts["management"]) if accounts.get("management") is not None else None
+        ),
         partition=partition,
         rules=rules,
         boundaries=tuple(_boundary(entry) for entry in raw.get("boundaries") or ()),

@@ -931,7 +931,7 @@ def unit_links(unit: SourceUnit | None) -> Links:
     for policy in unit.managed_policies:
         found.define("policy", policy.name, policy.arn, policy.account)
         found.policies(policy.document)
-    universal = bool(unit.organization_policies)
+    universal = bool(unit.organization_policies or unit.organizations)
     for attachment in unit.attachments:
         universal = universal or attachment.target.text is None
         found.named(attachment.target_kind, attachment.target, target=True)

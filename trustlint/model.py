@@ -426,6 +426,8 @@ class SourceUnit:
     permission_sets: tuple[PermissionSet, ...] = ()
     organization_policies: tuple[OrganizationPolicy, ...] = ()
     oidc_providers: tuple[OidcProvider, ...] = ()
+    organizations: tuple[Resource, ...] = ()
+    """AWS Organizations organizations the unit creates: its account is the management account."""
     documents: tuple[PolicyDocument, ...] = ()
     """Policies that stand alone (a bare trust policy JSON file)."""
     trust_documents: tuple[TrustDocument, ...] = ()

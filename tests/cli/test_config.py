@@ -145,3 +145,20 @@ def test_a_depth_limit_beyond_what_the_reader_supports_is_rejected(tmp_path: Pat
 
     with pytest.raises(ConfigError, match=r"limits\.max_depth: 10000 is greater than the maximum"):
         load_config(path)
+
+
+def test_management_account_is_read(tmp_path: Path) -> None:
+    path = tmp_path / ".trustlint.yaml"
+    path.write_text('accounts:\n  management: "999999999999"\n')
+
+    assert load_config(path).management_account == "999999999999"
+
+
+def test_management_account_that_is_not_an_account_id_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / ".trustlint.yaml"
+    path.write_text('accounts:\n  management: "9999"\n')
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+
+    assert "accounts.management" in str(raised.value)

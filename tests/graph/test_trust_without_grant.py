@@ -197,7 +197,7 @@ def test_permissions_boundary_without_assume_role_cancelling_the_grant_is_named(
     [finding] = scan_case(project, "permissions_boundary_cancels_grant")
     assert where([finding]) == [("TL005", "prod/deploy_role.yaml", 13, 20)]
     assert (
-        "is cancelled by the permissions boundary Policy Boundary, which does not allow "
+        "is cancelled by the permissions boundary ci-boundary (Boundary), which does not allow "
         "sts:AssumeRole on it"
     ) in finding.message
     assert [(r.location.path, r.location.line) for r in finding.related] == [
@@ -214,8 +214,9 @@ def test_service_control_policy_on_the_callers_account_is_named(project: Project
     [finding] = scan_case(project, "scp_on_account_cancels_grant")
     assert where([finding]) == [("TL005", "prod/deploy_role.yaml", 13, 20)]
     assert (
-        "is cancelled by the service control policy aws_organizations_policy.deny_assume_role "
-        "(attached to account 111111111111), which denies sts:AssumeRole on it in DenyAssumeRole"
+        "is cancelled by the service control policy deny-assume-role "
+        "(aws_organizations_policy.deny_assume_role, attached to account 111111111111), which "
+        "denies sts:AssumeRole on it in DenyAssumeRole"
     ) in finding.message
     assert [r.location.path for r in finding.related] == ["tools/main.tf", "org/scp.tf"]
 
@@ -225,8 +226,8 @@ def test_service_control_policy_on_an_ou_holding_the_callers_account_is_named(
 ) -> None:
     [finding] = scan_case(project, "scp_on_organizational_unit_cancels_grant")
     assert (
-        "the service control policy DenyAssumeRole (attached to OU ou-ab12-34cd56ef, which "
-        "holds account 111111111111)"
+        "the service control policy deny-assume-role (DenyAssumeRole, attached to OU "
+        "ou-ab12-34cd56ef, which holds account 111111111111)"
     ) in finding.message
     assert [(r.location.path, r.location.line) for r in finding.related] == [
         ("tools/main.tf", 1),

@@ -183,3 +183,43 @@ def test_unresolved_principal_is_a_note_with_strict(project: Project) -> None:
 
 def test_unresolved_terraform_variable_principal_is_silent(project: Project) -> None:
     assert scan(project, "unresolved_principal_variable.tf") == []
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "external_user_with_mfa.yaml",
+        "external_user_with_mfa.template.json",
+        "external_user_with_mfa_jsonencode.tf",
+        "external_account_with_mfa_age_policy_document.tf",
+        "external_user_with_mfa_policy.json",
+        "vendor_root_deny_without_mfa_policy.json",
+    ],
+)
+def test_trust_that_enforces_mfa_needs_no_external_id(project: Project, fixture: str) -> None:
+    """Only a person's session carries MFA: no service acting for many customers can use it."""
+    assert scan(project, fixture) == []
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("external_user_with_bool_if_exists_mfa.yaml", 12, 20),
+        ("external_user_with_mfa_false_jsonencode.tf", 7, 27),
+    ],
+)
+def test_mfa_condition_that_does_not_enforce_mfa_still_needs_external_id(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    assert levels(scan(project, fixture)) == [("TL002", "warning", line, column)]
+
+
+def test_user_of_another_account_message_suggests_mfa_too(project: Project) -> None:
+    [finding] = scan(project, "external_user_with_bool_if_exists_mfa.yaml")
+    assert finding.message == (
+        "Role AdminRole trusts arn:aws:iam::835367859851:user/anton of account 835367859851 "
+        "without sts:ExternalId or MFA; if a person signs in as that user, add Condition Bool "
+        'aws:MultiFactorAuthPresent "true", else add Condition StringEquals sts:ExternalId with '
+        "the id agreed with the account's owner, or declare the account in accounts.internal if "
+        "it is yours"
+    )

@@ -9,6 +9,7 @@ from conftest import FIXTURES, Project, locations, scan_fixture
 from trustlint.checks.federation import (
     GITHUB_PROVIDER,
     check_unrestricted_web_identity,
+    github_org_wide,
     matches_everything,
     pin_state,
 )
@@ -101,9 +102,10 @@ def test_subject_value_any_caller_matches_is_reported_at_the_value(
 @pytest.mark.parametrize(
     "fixture",
     [
-        "github_sub_owner_only.json",
         "github_sub_immutable_owner_id.json",
-        "github_sub_custom_owner_claim.json",
+        "github_sub_immutable_repository.json",
+        "github_org_wide_sub_and_pinned_repository.json",
+        "circleci_org_sub_pinned.json",
         "github_repository_claim.json",
         "github_repository_id_claim.json",
         "github_mixed_case_key.json",
@@ -125,8 +127,6 @@ def test_trust_that_pins_its_callers_is_allowed(project: Project, fixture: str) 
     [
         "github_ref_only.json",
         "github_sub_not_like.json",
-        "github_enterprise_issuer_without_sub.json",
-        "eks_without_sub.json",
         "cognito_without_aud.json",
         "deny_with_any_owner_does_not_pin.json",
     ],
@@ -135,6 +135,121 @@ def test_conditions_that_do_not_pin_the_caller_are_reported_at_the_principal(
     project: Project, fixture: str
 ) -> None:
     assert scan(project, fixture) == [("TL007", 6, 34)]
+
+
+# --- per-tenant issuers: a warning that says who can assume ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("circleci_org_aud_only.yaml", 11, 26),
+        ("circleci_org_aud_only.template.json", 12, 42),
+        ("circleci_org_aud_only_policy_document.tf", 16, 22),
+        ("circleci_org_aud_only_policy.json", 6, 34),
+        ("bitbucket_workspace_without_sub.json", 6, 34),
+        ("eks_without_sub.json", 6, 34),
+        ("github_enterprise_issuer_without_sub.json", 6, 34),
+        ("gitlab_self_managed_sub_wildcard.json", 8, 62),
+    ],
+)
+def test_per_tenant_issuer_without_a_pinned_subject_is_a_warning(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    name = "main.tf" if fixture.endswith(".tf") else fixture
+    findings = scan_fixture(project, {name: CASES / fixture}, select=["TL007"])
+    assert [(f.rule_id, f.level, f.location.line, f.location.column) for f in findings] == [
+        ("TL007", "warning", line, column)
+    ]
+
+
+def test_circleci_message_says_any_project_of_the_organization(project: Project) -> None:
+    [finding] = scan_fixture(
+        project, {"template.yaml": CASES / "circleci_org_aud_only.yaml"}, select=["TL007"]
+    )
+    org = "5f2d0c1e-8a3b-4c7d-9e6f-1a2b3c4d5e6f"
+    host = f"oidc.circleci.com/org/{org}"
+    assert finding.message == (
+        f"Role CircleCiRole lets any project of the CircleCI organization {org} assume it: no "
+        f"condition pins the token's subject ({host}:aud only names the organization, which all "
+        f'its tokens carry); add Condition StringLike {host}:sub "org/{org}/project/PROJECT_ID/'
+        'user/*"'
+    )
+
+
+def test_shared_issuer_without_a_pinned_subject_stays_an_error(project: Project) -> None:
+    findings = scan_fixture(
+        project, {"trust.json": CASES / "github_without_condition.json"}, select=["TL007"]
+    )
+    assert [f.level for f in findings] == ["error"]
+
+
+# --- a GitHub organization's every repository: a note -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("github_sub_org_wide.yaml", 16, 58),
+        ("github_sub_org_wide.template.json", 14, 88),
+        ("github_sub_org_wide_policy_document.tf", 11, 19),
+        ("github_sub_org_wide_immutable_owner.json", 8, 79),
+        ("github_sub_owner_only.json", 8, 79),
+        ("github_sub_custom_owner_claim.json", 8, 79),
+    ],
+)
+def test_subject_pinned_to_an_organization_only_is_a_note(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    name = "main.tf" if fixture.endswith(".tf") else fixture
+    findings = scan_fixture(project, {name: CASES / fixture}, select=["TL007"])
+    assert [(f.rule_id, f.level, f.location.line, f.location.column) for f in findings] == [
+        ("TL007", "note", line, column)
+    ]
+
+
+def test_organization_wide_message_names_the_organization_and_the_fix(project: Project) -> None:
+    [finding] = scan_fixture(
+        project, {"template.yaml": CASES / "github_sub_org_wide.yaml"}, select=["TL007"]
+    )
+    assert finding.message == (
+        "Role DeployRole trusts token.actions.githubusercontent.com tokens whose "
+        "token.actions.githubusercontent.com:sub matches 'repo:acme/*', which admits every "
+        "repository of acme, including ones created later; pin the repositories that need it, "
+        'such as "repo:OWNER/REPO:ref:refs/heads/main" (or the immutable '
+        '"repo:OWNER@ID/REPO@ID:...")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "owner"),
+    [
+        ("repo:acme/*", "acme"),
+        ("repo:acme/*:ref:refs/heads/main", "acme"),
+        ("repo:acme@42/*", "acme@42"),
+        ("repo:acme/*@*:*", "acme"),
+        ("repository_owner:acme", "acme"),
+        ("repository_owner_id:42:*", "42"),
+    ],
+)
+def test_organization_wide_subjects(value: str, owner: str) -> None:
+    assert github_org_wide("sub", value) == owner
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "repo:acme/app:*",
+        "repo:acme/app-*",
+        "repo:acme@42/app@43:*",
+        "repo:acme/*@43:ref:refs/heads/main",
+        "repo:*/app:*",
+        "repository_owner:acme:repository:acme/app",
+        "environment:prod",
+    ],
+)
+def test_subjects_that_name_a_repository_are_not_organization_wide(value: str) -> None:
+    assert github_org_wide("sub", value) is None
 
 
 def test_cognito_trust_without_audience_is_reported_in_cloudformation(project: Project) -> None:

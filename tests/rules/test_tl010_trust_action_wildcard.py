@@ -1,4 +1,4 @@
-"""TL010 trust-action-wildcard: `*`, `sts:*` or `NotAction` in an Allow trust for AWS principals."""
+"""TL010 trust-action-wildcard: `*`, `sts:*`, `sts:AssumeRole*` or `NotAction` in an Allow trust."""
 
 from __future__ import annotations
 
@@ -58,12 +58,69 @@ def test_not_action_is_reported_at_the_not_action_key(project: Project) -> None:
     )
 
 
-def test_assume_prefix_is_not_an_action_wildcard(project: Project) -> None:
-    assert scan(project, "assume_prefix_policy.json") == []
+def test_assume_prefix_covers_every_assume_action(project: Project) -> None:
+    [finding] = scan(project, "assume_prefix_policy.json")
+    assert (finding.level, finding.location.line, finding.location.column) == ("warning", 7, 17)
+    assert finding.message == (
+        'trust policy assume_prefix_policy.json allows Action "sts:Assume*" in its trust policy, '
+        "which lets the trusted AWS principals call every assume action it covers (AssumeRole, "
+        "AssumeRoleWithWebIdentity, AssumeRoleWithSAML...); allow sts:AssumeRole, plus "
+        "sts:TagSession only if session tags are needed"
+    )
 
 
-def test_service_principal_is_not_an_aws_principal(project: Project) -> None:
-    assert scan(project, "service_principal_sts_wildcard_policy.json") == []
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("service_principal_sts_wildcard_policy.json", 7, 17),
+        ("service_principal_action_star.yaml", 12, 21),
+        ("service_principal_action_star.template.json", 13, 26),
+        ("service_principal_assume_role_prefix_policy_document.tf", 3, 16),
+        ("service_not_action_jsonencode.tf", 8, 7),
+    ],
+)
+def test_service_principal_with_broad_action_is_a_note(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    findings = scan(project, fixture)
+    assert [(f.rule_id, f.level, f.location.line, f.location.column) for f in findings] == [
+        ("TL010", "note", line, column)
+    ]
+
+
+def test_service_message_names_services_and_the_fix(project: Project) -> None:
+    [finding] = scan(project, "service_principal_action_star.yaml")
+    assert finding.message == (
+        'Role FunctionRole allows Action "*" in its trust policy, which lets the trusted services '
+        "call every STS action on it (AssumeRole, TagSession, SetSourceIdentity...); allow "
+        "sts:AssumeRole, plus sts:TagSession only if session tags are needed"
+    )
+
+
+def test_service_principal_with_assume_role_is_allowed(project: Project) -> None:
+    assert scan(project, "service_principal_assume_role_policy_document.tf") == []
+
+
+def test_service_beside_an_aws_principal_is_a_warning(project: Project) -> None:
+    findings = scan(project, "service_and_aws_principal_sts_wildcard_policy.json")
+    assert [(f.level, f.location.line, f.location.column) for f in findings] == [
+        ("warning", 10, 17)
+    ]
+    assert "trusted AWS principals and services" in findings[0].message
+
+
+def test_federated_principal_with_assume_role_prefix_is_a_warning(project: Project) -> None:
+    [finding] = scan(project, "federated_oidc_assume_role_prefix.yaml")
+    assert (finding.level, finding.location.line, finding.location.column) == ("warning", 12, 21)
+    assert finding.message.endswith(
+        "which lets the trusted federated users call every assume action it covers (AssumeRole, "
+        "AssumeRoleWithWebIdentity, AssumeRoleWithSAML...); allow sts:AssumeRoleWithWebIdentity, "
+        "plus sts:TagSession only if session tags are needed"
+    )
+
+
+def test_federated_principal_with_its_one_action_is_allowed(project: Project) -> None:
+    assert scan(project, "federated_oidc_web_identity.yaml") == []
 
 
 def test_wildcard_principal_counts_as_aws_principals(project: Project) -> None:

@@ -199,6 +199,7 @@ def test_role_naming_its_own_arn_is_reported(project: Project) -> None:
         ("web_identity_for_service.json", 101, "write sts:AssumeRole"),
         ("saml_for_oidc_provider.json", 142, "write sts:AssumeRoleWithWebIdentity"),
         ("assume_role_for_saml_provider.json", 111, "write sts:AssumeRoleWithSAML"),
+        ("web_identity_for_saml_provider.json", 111, "write sts:AssumeRoleWithSAML"),
     ],
 )
 def test_action_no_principal_can_call_is_reported_at_the_action(
@@ -206,6 +207,45 @@ def test_action_no_principal_can_call_is_reported_at_the_action(
 ) -> None:
     assert scan(project, fixture) == [("TL013", 4, column)]
     assert message(project, fixture).endswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "column"),
+    [
+        ("web_identity_for_saml_provider_reference.tf", 8, 16),
+        ("web_identity_for_saml_provider_ref.yaml", 17, 21),
+        ("web_identity_for_saml_provider_getatt.template.json", 17, 52),
+        ("saml_for_oidc_provider_reference.tf", 8, 16),
+    ],
+)
+def test_call_a_provider_created_in_the_files_can_never_use_is_reported(
+    project: Project, fixture: str, line: int, column: int
+) -> None:
+    """A provider created in the files is known to be SAML (or OIDC), so the other call
+    never applies."""
+    assert scan(project, fixture) == [("TL013", line, column)]
+
+
+def test_saml_provider_reference_message_names_the_provider_and_the_call(
+    project: Project,
+) -> None:
+    assert message(project, "web_identity_for_saml_provider_ref.yaml") == (
+        "Role SsoRole (statement 1) allows sts:AssumeRoleWithWebIdentity to "
+        "arn:aws:iam::(its own account):saml-provider/okta, which can never use it (SAML "
+        "assertions are exchanged with sts:AssumeRoleWithSAML): write sts:AssumeRoleWithSAML"
+    )
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "saml_for_saml_provider_reference.tf",
+        "saml_for_saml_provider_ref.yaml",
+        "saml_for_saml_provider_getatt.template.json",
+    ],
+)
+def test_saml_for_a_saml_provider_reference_is_valid(project: Project, fixture: str) -> None:
+    assert scan(project, fixture) == []
 
 
 # --- condition operators --------------------------------------------------------------------

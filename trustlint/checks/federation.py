@@ -30,6 +30,14 @@ What counts as a pin, per provider:
   subject must name the group or organization.
 * Any other provider: `sub` whose values are not all wildcards.
 
+The level follows who shares the issuer: a shared one (GitHub, gitlab.com,
+HCP Terraform, Google, Cognito, or one not known) admits every tenant of the
+platform, an error; a per-tenant one (`tenant_of`: a CircleCI organization, a
+Bitbucket workspace, an EKS cluster, a self-managed GitLab, a GitHub
+enterprise's issuer) admits the workloads of one tenant, a warning. A GitHub
+subject that pins an owner but any of its repositories (`repo:acme/*`) is a
+note: every repository of the organization, including later ones, may assume.
+
 Every value counts, because IAM ORs them: one `*` among several opens the
 role. `StringEquals` compares literally, so a wildcard written there matches
 no token at all; it is still reported, since the author meant a pattern.
@@ -77,6 +85,7 @@ _OWNER_END = re.compile(r"[/:]")
 
 ValueCheck = Callable[[str, str], str | None]
 """(claim, value) -> why the value does not identify callers, or None when it does."""
+OrgCheck = Callable[[str, str], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,8 @@ class Provider:
     """How to fix a trust without a pin; `{host}` is replaced by the provider host."""
     example: str = "the subjects allowed"
     """What a value that names the caller looks like."""
+    org_wide: OrgCheck | None = None
+    """(claim, value) -> the organization a pinning value admits every repository of, or None."""
 
 
 def _has_wildcard(text: str) -> bool:
@@ -186,6 +197,48 @@ _GITHUB_CHOSEN = frozenset(
     }
 )
 
+
+def _only_wildcards(text: str) -> bool:
+    return bool(text) and set(text) <= {"*", "?"}
+
+
+def _org_of_repository(path: str) -> str | None:
+    """`acme` for `acme/*` or `acme@42/*...`: an owner named, any of its repositories admitted.
+
+    A repository pinned by its immutable id (`acme/*@42`) or by a name
+    pattern (`acme/app-*`) is not the whole organization.
+    """
+    owner, slash, rest = path.partition("/")
+    if not slash or not _names_owner(path):
+        return None
+    name, _, ident = rest.split(":", 1)[0].partition("@")
+    if _only_wildcards(name) and (not ident or _has_wildcard(ident)):
+        return owner
+    return None
+
+
+def github_org_wide(claim: str, text: str) -> str | None:
+    """The GitHub owner whose every repository a pinning value admits, or None.
+
+    `repo:acme/*`, `repo:acme@42/*:ref:refs/heads/main`, a `repository` of
+    `acme/*`, a subject customised to start with `repository_owner:acme`
+    and name nothing more, or a condition on `repository_owner` itself.
+    """
+    if claim in ("repository_owner", "repository_owner_id"):
+        return text
+    if claim in ("repository", "job_workflow_ref"):
+        return _org_of_repository(text)
+    if claim != "sub":
+        return None
+    first, _, rest = text.partition(":")
+    if first == "repo":
+        return _org_of_repository(rest)
+    if first in ("repository_owner", "repository_owner_id"):
+        owner, _, more = rest.partition(":")
+        return owner if not more or _only_wildcards(more) else None
+    return None
+
+
 GITHUB_PROVIDER = Provider(
     name="GitHub Actions",
     pin_claims=frozenset(
@@ -217,6 +270,7 @@ GITHUB_PROVIDER = Provider(
     advice='add Condition StringLike {host}:sub "repo:OWNER/REPO:ref:refs/heads/main" '
     '(or "repo:OWNER/REPO:environment:NAME")',
     example='"repo:OWNER/REPO:ref:refs/heads/main"',
+    org_wide=github_org_wide,
 )
 COGNITO_PROVIDER = Provider(
     name="Cognito",
@@ -259,8 +313,7 @@ _KNOWN_PROVIDERS: dict[str, Provider] = {
         frozenset({"sub"}),
         frozenset({"sub"}),
         _tenant_subject_check(frozenset({"project_path"}), frozenset()),
-        'add Condition StringLike gitlab.com:sub "project_path:GROUP/PROJECT:ref_type:branch:'
-        'ref:main"',
+        'add Condition StringLike {host}:sub "project_path:GROUP/PROJECT:ref_type:branch:ref:main"',
         '"project_path:GROUP/PROJECT:*"',
     ),
     "app.terraform.io": Provider(
@@ -296,7 +349,71 @@ def provider_for(host: str) -> Provider:
     known = _KNOWN_PROVIDERS.get(host)
     if known is not None:
         return known
+    if _is_self_managed_gitlab(host):
+        return _KNOWN_PROVIDERS["gitlab.com"]
     return Provider(host, frozenset({"sub"}), frozenset({"sub"}), _any_value, _GENERIC_ADVICE)
+
+
+def _is_self_managed_gitlab(host: str) -> bool:
+    name = host.lower().split("/", 1)[0]
+    return name != "gitlab.com" and "gitlab" in name.split(".")
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    """An issuer that only one tenant's workloads get tokens from (SPEC section 2, TL007)."""
+
+    who: str
+    """Who may assume a role that pins no subject: `any project of the CircleCI organization X`."""
+    advice: str = ""
+    """How to pin the subject, when it differs from the provider's; `{host}` is replaced."""
+    audience: str = ""
+    """What the token's `aud` names when it is the tenant itself (`organization`)."""
+
+
+_CIRCLECI = re.compile(r"oidc\.circleci\.com/org/([^/]+)", re.IGNORECASE)
+_BITBUCKET = re.compile(
+    r"api\.bitbucket\.org/2\.0/workspaces/([^/]+)/pipelines-config/identity/oidc", re.IGNORECASE
+)
+_EKS = re.compile(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/id/([^/]+)", re.IGNORECASE)
+
+
+def tenant_of(host: str) -> Tenant | None:
+    """The tenant a per-tenant issuer belongs to; None for a shared or unknown issuer.
+
+    A shared issuer (GitHub's `token.actions.githubusercontent.com`,
+    `gitlab.com`, `app.terraform.io`, Google, Cognito) gives tokens to every
+    tenant of the platform; a per-tenant one only to the workloads of one
+    organization, workspace, cluster or installation.
+    """
+    if match := _CIRCLECI.fullmatch(host):
+        org = match.group(1)
+        return Tenant(
+            f"any project of the CircleCI organization {org}",
+            f'add Condition StringLike {{host}}:sub "org/{org}/project/PROJECT_ID/user/*"',
+            "organization",
+        )
+    if match := _BITBUCKET.fullmatch(host):
+        return Tenant(
+            f"any pipeline of the Bitbucket workspace {match.group(1)}",
+            'add Condition StringLike {host}:sub "{{REPOSITORY_UUID}}:*"',
+            "workspace",
+        )
+    if match := _EKS.fullmatch(host):
+        return Tenant(
+            f"any service account of the EKS cluster {match.group(1)}",
+            'add Condition StringEquals {host}:sub "system:serviceaccount:NAMESPACE:NAME"',
+        )
+    if host.lower().startswith(GITHUB + "/"):
+        enterprise = host.split("/", 1)[1]
+        return Tenant(f"any workflow of any repository of the GitHub enterprise {enterprise}")
+    if _is_self_managed_gitlab(host):
+        return Tenant(
+            f"any project of the GitLab instance {host}",
+            'add Condition StringLike {host}:sub "project_path:GROUP/PROJECT:ref_type:branch:'
+            'ref:main"',
+        )
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +430,8 @@ class PinState:
     pinned: bool | None
     """True when a condition pins the caller, None when unresolved values may."""
     open_values: tuple[OpenValue, ...] = ()
+    org_values: tuple[OpenValue, ...] = ()
+    """When the only pin is an organization: the values that admit any of its repositories."""
 
 
 def _claim(condition: Condition, host: str, provider: Provider) -> str | None:
@@ -352,20 +471,49 @@ def _pin_condition(
     return pinned, []
 
 
+def _org_wide_values(condition: Condition, claim: str, provider: Provider) -> list[OpenValue]:
+    """The values of a pinning condition that admit every repository of an organization.
+
+    IAM ORs the values, so one such value opens the condition to the whole organization.
+    """
+    if provider.org_wide is None:
+        return []
+    found = []
+    for value in condition.values:
+        text = value.text
+        owner = provider.org_wide(claim, text) if text is not None else None
+        if owner is not None:
+            reason = f"admits every repository of {owner}, including ones created later"
+            found.append(OpenValue(condition, value, reason))
+    return found
+
+
 def pin_state(statement: Statement, host: str, provider: Provider) -> PinState:
-    """Whether the statement's conditions pin the callers of provider `host`."""
+    """Whether the statement's conditions pin the callers of provider `host`.
+
+    A condition that pins only an organization (`repo:acme/*`) is a pin, with
+    `org_values` set, unless another condition pins repositories.
+    """
     undecided = has_unknown_condition(statement)
     open_values: list[OpenValue] = []
+    org_values: list[OpenValue] = []
     for condition in statement.conditions:
         claim = _claim(condition, host, provider)
         if claim is None:
             continue
         pinned, found = _pin_condition(condition, claim, provider, _PIN_OPERATORS)
         if pinned is True:
-            return PinState(True)
+            wide = _org_wide_values(condition, claim, provider)
+            if not wide:
+                return PinState(True)
+            org_values.extend(wide)
+            continue
         if pinned is None:
             undecided = True
         open_values.extend(found)
+    if org_values:
+        # An unresolved condition beside it may pin repositories: no note then.
+        return PinState(True, org_values=() if undecided else tuple(org_values))
     if undecided:
         return PinState(None)
     return PinState(False, tuple(open_values))
@@ -435,18 +583,25 @@ def _check_principal(
         return
     provider = provider_for(host)
     state = pin_state(statement, host, provider)
-    if state.pinned is True or denied_unless_pinned(subject.document, principal, host, provider):
+    if denied_unless_pinned(subject.document, principal, host, provider):
+        return
+    if state.pinned is True:
+        for org_value in state.org_values:
+            yield _org_wide_finding(subject, statement, written_host(principal), org_value)
         return
     if state.pinned is None:
         if strict:
             yield _note(subject, statement, principal, f"a condition on {host}")
         return
     shown = written_host(principal)
+    tenant = tenant_of(shown)
     if state.open_values:
         for open_value in state.open_values:
-            yield _open_value_finding(subject, statement, shown, provider, open_value)
+            yield _open_value_finding(
+                subject, statement, shown, provider, open_value, tenant=tenant
+            )
         return
-    yield _unpinned_finding(subject, statement, principal, shown, provider)
+    yield _unpinned_finding(subject, statement, principal, shown, provider, tenant=tenant)
 
 
 def _finding(
@@ -476,8 +631,13 @@ def _unpinned_finding(
     principal: Principal,
     host: str,
     provider: Provider,
+    *,
+    tenant: Tenant | None,
 ) -> Finding:
-    advice = provider.advice.format(host=host)
+    advice = (tenant.advice if tenant is not None and tenant.advice else provider.advice).format(
+        host=host
+    )
+    level: Level = "warning" if tenant is not None else "error"
     if host == "*":
         message = (
             f'{subject.owner} trusts the tokens of every identity provider ({{"Federated": "*"}}); '
@@ -490,18 +650,26 @@ def _unpinned_finding(
             f"of any identity pool, in any account, can assume it; {advice}"
         )
     else:
-        who = (
-            "every GitHub Actions workflow of every repository"
-            if host.lower() == GITHUB
-            else f"any identity of {host}"
-        )
+        if tenant is not None:
+            who = tenant.who
+        elif host.lower() == GITHUB:
+            who = "every GitHub Actions workflow of every repository"
+        else:
+            who = f"any identity of {host}"
         audience_only = any(key_name(c) == f"{host.lower()}:aud" for c in statement.conditions)
         why = "no condition pins the token's subject"
-        if audience_only and "aud" not in provider.pin_claims:
+        if audience_only and tenant is not None and tenant.audience:
+            why += f" ({host}:aud only names the {tenant.audience}, which all its tokens carry)"
+        elif audience_only and "aud" not in provider.pin_claims:
             why += f" ({host}:aud only names the audience, which every token for AWS carries)"
         message = f"{subject.owner} lets {who} assume it: {why}; {advice}"
     return _finding(
-        subject, statement, location=principal.location, about=str(principal.value), message=message
+        subject,
+        statement,
+        location=principal.location,
+        about=str(principal.value),
+        message=message,
+        level=level,
     )
 
 
@@ -511,6 +679,8 @@ def _open_value_finding(
     host: str,
     provider: Provider,
     open_value: OpenValue,
+    *,
+    tenant: Tenant | None,
 ) -> Finding:
     condition = open_value.condition
     key = str(condition.key)
@@ -524,9 +694,36 @@ def _open_value_finding(
             f" ({condition.base_operator} compares literally, so no token matches it as written; "
             "StringLike was probably meant)"
         )
+    if tenant is not None:
+        message += f", so {tenant.who} may assume it"
     message = f"{message}; replace it with values that name the caller, such as {provider.example}"
     return _finding(
-        subject, statement, location=open_value.value.location, about=key, message=message
+        subject,
+        statement,
+        location=open_value.value.location,
+        about=key,
+        message=message,
+        level="warning" if tenant is not None else "error",
+    )
+
+
+def _org_wide_finding(
+    subject: PolicySubject, statement: Statement, host: str, org_value: OpenValue
+) -> Finding:
+    key = str(org_value.condition.key)
+    text = org_value.value.text
+    message = (
+        f"{subject.owner} trusts {host} tokens whose {key} matches {text!r}, which "
+        f"{org_value.reason}; pin the repositories that need it, such as "
+        '"repo:OWNER/REPO:ref:refs/heads/main" (or the immutable "repo:OWNER@ID/REPO@ID:...")'
+    )
+    return _finding(
+        subject,
+        statement,
+        location=org_value.value.location,
+        about=key,
+        message=message,
+        level="note",
     )
 
 

@@ -183,7 +183,7 @@ def _one_sided_trust(
         if not principals:
             return  # outside the scanned set: external, never a finding
         caller = caller_of(principals[0])
-        if conditions_can_be_met(graph.scope, statement, role.unit, caller) is False:
+        if conditions_can_be_met(graph.scope, statement, role.unit, caller, role) is False:
             return
         access = grant_access(graph, principals, role)
         trusted = f"{principals[0].label} of account {account}"

@@ -17,7 +17,7 @@ from trustlint.accounts import AccountInfo, AccountKind, describe_account
 from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding, Level
-from trustlint.model import Condition, Location, Principal, Statement, Unknown
+from trustlint.model import Condition, Location, Principal, Statement, Unknown, Value
 from trustlint.project import PolicySubject
 
 MFA_FIX = 'add Condition Bool aws:MultiFactorAuthPresent "true"'
@@ -180,6 +180,10 @@ def check_missing_external_id(context: CheckContext) -> Iterator[Finding]:
 
 def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator[_Hit]:
     directory = context.project.accounts
+    if policy.denies_without_mfa(subject.document.statements):
+        # Only a person's session carries MFA: no service acting for many customers
+        # can use the role, so there is no confused deputy to defend against.
+        return
     for statement in _allow_statements(subject):
         allows = policy.statement_allows_action(statement, policy.ASSUME_ROLE)
         if allows is False:
@@ -194,6 +198,9 @@ def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator
         external_id = policy.has_external_id(statement)
         if external_id is True:
             continue
+        mfa = policy.mfa_enforcement(statement)
+        if mfa is True:
+            continue
         fenced_orgs = policy.org_ids_fenced(statement)
         if fenced_orgs is not None and directory.in_organization(fenced_orgs):
             continue
@@ -203,7 +210,7 @@ def _external_id_hits(context: CheckContext, subject: PolicySubject) -> Iterator
                 subject,
                 statement,
                 principal,
-                undecided=allows is None or external_id is None,
+                undecided=allows is None or external_id is None or mfa is None,
             )
 
 
@@ -243,10 +250,17 @@ def _external_id_hit(
         text = f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX}"
         yield _Hit(statement, principal.location, text_value, "error", text, remark)
         return
-    text = (
-        f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX} with the id agreed "
-        "with the account's owner, or declare the account in accounts.internal if it is yours"
-    )
+    if policy.is_user_principal(principal):
+        text = (
+            f"trusts {who} without sts:ExternalId or MFA; if a person signs in as that user, "
+            f"{MFA_FIX}, else {EXTERNAL_ID_FIX} with the id agreed with the account's owner, "
+            "or declare the account in accounts.internal if it is yours"
+        )
+    else:
+        text = (
+            f"trusts {who} without sts:ExternalId; {EXTERNAL_ID_FIX} with the id agreed "
+            "with the account's owner, or declare the account in accounts.internal if it is yours"
+        )
     yield _Hit(statement, principal.location, text_value, "warning", text, remark)
 
 
@@ -362,45 +376,88 @@ def _not_principal_hits(subject: PolicySubject) -> Iterator[_Hit]:
 
 # --- TL010 -------------------------------------------------------------------
 
+_CALL_FOR_KIND = {"aws": "sts:AssumeRole", "service": "sts:AssumeRole"}
+_KIND_WORDS = {"aws": "AWS principals", "federated": "federated users", "service": "services"}
 
-def _admits_aws_principals(statement: Statement) -> bool:
-    """Whether AWS principals are among those the statement admits (`NotPrincipal`: all others)."""
+
+def _admitted_kinds(statement: Statement) -> list[str]:
+    """The kinds of principal the statement admits, most exposed first.
+
+    `"*"` and `NotPrincipal` admit AWS principals (every one, or all but a few).
+    """
+    kinds = {"aws" if p.kind == "*" else p.kind for p in statement.principals}
     if statement.has_not_principal:
-        return True
-    return any(
-        p.kind == "*" or (p.kind == "aws" and isinstance(p.value, str))
-        for p in statement.principals
-    )
+        kinds.add("aws")
+    return [kind for kind in ("aws", "federated", "service") if kind in kinds]
+
+
+def _needed_calls(statement: Statement) -> str:
+    """The assume call(s) the statement's principals make, for the fix."""
+    calls: list[str] = []
+    for principal in statement.principals:
+        if principal.kind == "federated":
+            call = (
+                policy.ASSUME_ROLE_WITH_SAML
+                if policy.is_saml_provider(principal)
+                else policy.ASSUME_ROLE_WITH_WEB_IDENTITY
+            )
+        else:
+            call = _CALL_FOR_KIND.get(principal.kind, policy.ASSUME_ROLE)
+        if call not in calls:
+            calls.append(call)
+    if statement.has_not_principal and policy.ASSUME_ROLE not in calls:
+        calls.insert(0, policy.ASSUME_ROLE)
+    return " or ".join(calls) or policy.ASSUME_ROLE
+
+
+def _too_broad(action: Value) -> str | None:
+    """What an action pattern covers beyond one assume call, or None when it names one call."""
+    if policy.is_action_wildcard(action):
+        return "call every STS action on it (AssumeRole, TagSession, SetSourceIdentity...)"
+    text = action.text
+    if text is None or ("*" not in text and "?" not in text):
+        return None
+    covered = [a for a in policy.ASSUME_ACTIONS if policy.wildcard_match(text, a)]
+    if len(covered) > 1:
+        names = ", ".join(a.removeprefix("sts:") for a in covered)
+        return f"call every assume action it covers ({names}...)"
+    return None
 
 
 @check("TL010")
 def check_trust_action_wildcard(context: CheckContext) -> Iterator[Finding]:
-    """`*` / `sts:*` or `NotAction` in an Allow trust for AWS principals."""
+    """`*`, `sts:*`, `sts:AssumeRole*` or `NotAction` in an Allow trust."""
     for subject in context.project.trust_policies():
         yield from _findings("TL010", subject, _action_wildcard_hits(subject))
 
 
 def _action_wildcard_hits(subject: PolicySubject) -> Iterator[_Hit]:
     for statement in _allow_statements(subject):
-        if not _admits_aws_principals(statement):
+        kinds = _admitted_kinds(statement)
+        if not kinds:
             continue
+        # Services assume only the role they are configured with: a note, not a warning.
+        level: Level = "note" if kinds == ["service"] else "warning"
+        who = " and ".join(_KIND_WORDS[kind] for kind in kinds)
+        calls = _needed_calls(statement)
         for action in statement.actions:
-            if policy.is_action_wildcard(action) and action.text is not None:
-                text = (
-                    f'allows Action "{action.text}" in its trust policy, which lets the trusted '
-                    "AWS principals call every STS action on it (AssumeRole, TagSession, "
-                    "SetSourceIdentity...); allow sts:AssumeRole, plus sts:TagSession only if "
-                    "session tags are needed"
-                )
-                yield _Hit(statement, action.location, action.text, "warning", text)
+            covers = _too_broad(action)
+            if covers is None or action.text is None:
+                continue
+            text = (
+                f'allows Action "{action.text}" in its trust policy, which lets the trusted '
+                f"{who} {covers}; allow {calls}, plus sts:TagSession only if session tags are "
+                "needed"
+            )
+            yield _Hit(statement, action.location, action.text, level, text)
         if statement.has_not_action:
             location = statement.action_location or statement.location
             text = (
-                "uses NotAction in an Allow of its trust policy, which allows the trusted AWS "
-                "principals every action it does not list; list the allowed actions in Action, "
-                "such as sts:AssumeRole"
+                f"uses NotAction in an Allow of its trust policy, which allows the trusted {who} "
+                f"every action it does not list; list the allowed actions in Action, such as "
+                f"{calls}"
             )
-            yield _Hit(statement, location, "NotAction", "warning", text)
+            yield _Hit(statement, location, "NotAction", level, text)
 
 
 # --- TL011 -------------------------------------------------------------------

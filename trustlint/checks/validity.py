@@ -42,7 +42,7 @@ from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding
 from trustlint.model import Location, PolicyDocument, Principal, Statement, Unknown, Value
-from trustlint.policy import is_saml_provider, resolves_account
+from trustlint.policy import display, is_saml_provider, resolves_account
 from trustlint.project import PolicySubject
 
 RULE = "TL013"
@@ -458,7 +458,7 @@ def _action_fit_problems(owner: str, statement: Statement) -> Iterator[Problem]:
         if written is None or written in callers:
             continue
         expected = sorted(set(c for c in callers if c is not None))
-        principals = ", ".join(str(p.value) for p in statement.principals)
+        principals = ", ".join(display(str(p.value)) for p in statement.principals)
         why = "; ".join(_CALLER_WORDS[c] for c in expected)
         yield Problem(
             action.location,

@@ -83,6 +83,9 @@ _IAM_TYPES = {
         "ManagedPolicyName", "policy", ref_is_arn=True, arn_attribute="PolicyArn"
     ),
     "AWS::IAM::OIDCProvider": _IamType(None, "oidc-provider", ref_is_arn=True, arn_attribute="Arn"),
+    "AWS::IAM::SAMLProvider": _IamType(
+        "Name", "saml-provider", ref_is_arn=True, arn_attribute="Arn"
+    ),
 }
 
 

@@ -329,6 +329,9 @@ class _TemplateReader:
             )
         )
 
+    def organization(self, resource: Resource, properties: LMap) -> None:
+        self.entities.organizations.append(resource)
+
     def sam_function(self, resource: Resource, properties: LMap) -> None:
         """A SAM function without `Role` gets a role generated from its properties."""
         if "Role" in properties or not (
@@ -597,5 +600,6 @@ _HANDLERS: dict[str, Callable[[_TemplateReader, Resource, LMap], None]] = {
     "AWS::IAM::OIDCProvider": _TemplateReader.oidc_provider,
     "AWS::SSO::PermissionSet": _TemplateReader.permission_set,
     "AWS::Organizations::Policy": _TemplateReader.organization_policy,
+    "AWS::Organizations::Organization": _TemplateReader.organization,
     "AWS::Serverless::Function": _TemplateReader.sam_function,
 }

@@ -15,6 +15,7 @@ from trustlint.model import (
     PermissionSet,
     PolicyAttachment,
     PolicyKind,
+    Resource,
     Role,
     SourceUnit,
     Suppression,
@@ -47,6 +48,7 @@ class EntityLists:
     attachments: list[PolicyAttachment] = field(default_factory=list)
     memberships: list[GroupMembership] = field(default_factory=list)
     oidc_providers: list[OidcProvider] = field(default_factory=list)
+    organizations: list[Resource] = field(default_factory=list)
 
     def source_unit(
         self,
@@ -75,6 +77,7 @@ class EntityLists:
             permission_sets=tuple(permission_sets),
             organization_policies=tuple(organization_policies),
             oidc_providers=tuple(self.oidc_providers),
+            organizations=tuple(self.organizations),
             suppressions=tuple(suppressions),
             errors=tuple(errors),
             notes=tuple(notes),

@@ -801,6 +801,15 @@ def _oidc_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
     return f"arn:{scope.project.options.partition}:iam::{THIS_ACCOUNT}:oidc-provider/{host}"
 
 
+def _saml_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
+    name_attribute = address.block.attributes.get("name")
+    name = scope.evaluate(name_attribute) if name_attribute is not None else None
+    if not isinstance(name, str):
+        return site.unknown(f"{address.full}.name is not known")
+    partition = scope.project.options.partition
+    return f"arn:{partition}:iam::{THIS_ACCOUNT}:saml-provider/{name!s}"
+
+
 def _deploy_time_id(scope: ModuleScope, address: _Address, site: Site) -> Any:
     return generated_name(address.full)
 
@@ -818,6 +827,8 @@ for _type in ("aws_iam_role", "aws_iam_user", "aws_iam_group", "aws_iam_policy")
 _COMPUTED_ATTRIBUTES[("aws_iam_policy", "policy_id")] = _after_deployment
 _COMPUTED_ATTRIBUTES[("aws_iam_openid_connect_provider", "arn")] = _oidc_arn
 _COMPUTED_ATTRIBUTES[("aws_iam_openid_connect_provider", "id")] = _oidc_arn
+_COMPUTED_ATTRIBUTES[("aws_iam_saml_provider", "arn")] = _saml_arn
+_COMPUTED_ATTRIBUTES[("aws_iam_saml_provider", "id")] = _saml_arn
 _COMPUTED_ATTRIBUTES[("aws_ssoadmin_permission_set", "arn")] = _deploy_time_id
 _COMPUTED_ATTRIBUTES[("aws_ssoadmin_permission_set", "id")] = _deploy_time_id
 _COMPUTED_ATTRIBUTES[("aws_organizations_policy", "id")] = _deploy_time_id
@@ -1695,6 +1706,10 @@ def _build_organization_attachment(
         entities.collected.organization_targets.append((policy, target, address.full))
 
 
+def _build_organization(entities: _Entities, module: ModuleScope, address: _Address) -> None:
+    entities.collected.organizations.append(entities.resource(address))
+
+
 _Builder = Callable[[_Entities, ModuleScope, _Address], None]
 _BUILDERS: dict[str, _Builder] = {
     "aws_iam_role": _build_role,
@@ -1715,5 +1730,6 @@ _BUILDERS: dict[str, _Builder] = {
     "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
     "aws_organizations_policy": _build_organization_policy,
     "aws_organizations_policy_attachment": _build_organization_attachment,
+    "aws_organizations_organization": _build_organization,
 }
 """The resource types read, and how each becomes model entities."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from trustlint.graph.entities import Entity, HeldPolicy, PolicyEntity
-from trustlint.graph.graph import TrustGraph
+from trustlint.graph.graph import ScpAttachment, TrustGraph, is_rcp
 from trustlint.graph.matching import (
     Caller,
     caller_of,
@@ -26,8 +26,9 @@ from trustlint.graph.matching import (
     statement_covers_role,
     statement_names_caller,
 )
+from trustlint.graph.organization import is_service_linked_role_path
 from trustlint.graph.scope import and3, same_account
-from trustlint.model import Location, PolicyDocument, SourceUnit, Statement
+from trustlint.model import Location, OrganizationPolicy, PolicyDocument, SourceUnit, Statement
 from trustlint.policy import ASSUME_ROLE, statement_allows_action
 
 
@@ -63,13 +64,13 @@ def admission(graph: TrustGraph, role: Entity, caller: Caller) -> Verdict:
         if named is False:
             continue
         if statement.is_allow:
-            result = and3(acts, named, conditions_can_be_met(scope, statement, unit, caller))
+            result = and3(acts, named, conditions_can_be_met(scope, statement, unit, caller, role))
             if result is True:
                 admitted = True
             elif result is None:
                 undecided = undecided or _undecided_statement(role, statement)
         elif statement.is_deny:
-            result = and3(acts, named, conditions_hold(scope, statement, unit, caller))
+            result = and3(acts, named, conditions_hold(scope, statement, unit, caller, role))
             if result is True:
                 return Verdict(False)
             if result is None:
@@ -92,7 +93,7 @@ def _undecided_statement(role: Entity, statement: Statement) -> str:
 
 # --- blockers -------------------------------------------------------------------------
 
-BlockerKind = Literal["deny", "boundary", "scp"]
+BlockerKind = Literal["deny", "boundary", "scp", "rcp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,28 +154,78 @@ def blocking(graph: TrustGraph, caller: Caller, role: Entity) -> Blocking:
                 if found is not None:
                     blockers.append(found)
                 undecided = undecided or why
-    for attachment in graph.scps_for(caller.account):
-        document = attachment.policy.document
-        label = f"service control policy {attachment.policy.resource.address}"
-        if document is None or document.unknown is not None:
-            undecided = undecided or f"the {label} is unresolved"
-            continue
-        for statement in document.statements:
-            if not statement.is_deny:
-                continue
-            denies = _denies(graph, statement, attachment.unit, caller, role)
-            if denies is True and attachment.applies is True:
-                blockers.append(
-                    Blocker(
-                        "scp",
-                        f"the {label} ({attachment.how})",
-                        f"denies sts:AssumeRole on it in {statement.label}",
-                        statement.location,
-                    )
-                )
-            elif denies is not False:
-                undecided = undecided or f"the {label} may deny it"
+    exempt = _scp_exempt(graph, caller)
+    if exempt is not True:
+        for attachment in graph.scps_for(caller.account):
+            stops, why = _organization_policy_blocks(graph, attachment, caller, role, exempt)
+            blockers.extend(stops)
+            undecided = undecided or why
+    rcp_exempt = graph.scope.organization.is_management(role.account)
+    if rcp_exempt is not True:
+        for attachment in graph.rcps_for(role.account):
+            stops, why = _organization_policy_blocks(graph, attachment, caller, role, rcp_exempt)
+            blockers.extend(stops)
+            undecided = undecided or why
     return Blocking(tuple(blockers), "" if blockers else undecided)
+
+
+def _scp_exempt(graph: TrustGraph, caller: Caller) -> bool | None:
+    """Whether SCPs leave the caller alone: the management account and service-linked roles.
+
+    None when the caller may be in the management account (its account is not known).
+    """
+    if caller.kind == "role" and is_service_linked_role_path(caller.path):
+        return True
+    return graph.scope.organization.is_management(caller.account)
+
+
+def organization_policy_words(policy: OrganizationPolicy, how: str = "") -> str:
+    """`service control policy deny-assume-role (aws_organizations_policy.deny, attached to ...)`.
+
+    Its Name and its logical id or address: the two things a user searches the code for.
+    """
+    kind = "resource control policy" if is_rcp(policy) else "service control policy"
+    address = policy.resource.address
+    name = policy.name.text
+    details = [address] if name and name != address else []
+    if how:
+        details.append(how)
+    shown = name if name and name != address else address
+    return f"{kind} {shown} ({', '.join(details)})" if details else f"{kind} {shown}"
+
+
+def _organization_policy_blocks(
+    graph: TrustGraph,
+    attachment: ScpAttachment,
+    caller: Caller,
+    role: Entity,
+    exempt: bool | None,
+) -> tuple[list[Blocker], str]:
+    """The Deny statements of one SCP or RCP that stop the call, and why it may be undecided."""
+    document = attachment.policy.document
+    label = organization_policy_words(attachment.policy)
+    described = organization_policy_words(attachment.policy, attachment.how)
+    kind: BlockerKind = "rcp" if is_rcp(attachment.policy) else "scp"
+    if document is None or document.unknown is not None:
+        return [], f"the {label} is unresolved"
+    found: list[Blocker] = []
+    undecided = ""
+    for statement in document.statements:
+        if not statement.is_deny:
+            continue
+        denies = _denies(graph, statement, attachment.unit, caller, role)
+        if denies is True and attachment.applies is True and exempt is False:
+            found.append(
+                Blocker(
+                    kind,
+                    f"the {described}",
+                    f"denies sts:AssumeRole on it in {statement.label}",
+                    statement.location,
+                )
+            )
+        elif denies is not False:
+            undecided = undecided or f"the {label} may deny it"
+    return found, undecided
 
 
 def _named(statement: Statement) -> str:
@@ -188,8 +239,15 @@ def _denies(
     return and3(
         statement_allows_action(statement, ASSUME_ROLE),
         statement_covers_role(graph.scope, statement, unit, role),
-        conditions_hold(graph.scope, statement, unit, caller),
+        conditions_hold(graph.scope, statement, unit, caller, role),
     )
+
+
+def _boundary_words(boundary: PolicyEntity) -> str:
+    """`ci-boundary (Boundary)`: the policy's name and its logical id or address."""
+    address = boundary.model.resource.address
+    name = boundary.model.name.text
+    return f"{name} ({address})" if name and name != address else address
 
 
 def _boundary_blocks(
@@ -198,7 +256,7 @@ def _boundary_blocks(
     """Whether a permissions boundary stops the call: a Deny, or no Allow covering it."""
     document = boundary.model.document
     if document is None or document.unknown is not None or document.defects:
-        return None, f"the permissions boundary {boundary.label} is unresolved"
+        return None, f"the permissions boundary {_boundary_words(boundary)} is unresolved"
     allowed: list[bool | None] = []
     for statement in document.statements:
         if statement.is_deny:
@@ -207,30 +265,31 @@ def _boundary_blocks(
                 return (
                     Blocker(
                         "boundary",
-                        f"the permissions boundary {boundary.label}",
+                        f"the permissions boundary {_boundary_words(boundary)}",
                         f"denies sts:AssumeRole on it in {statement.label}",
                         statement.location,
                     ),
                     "",
                 )
             if denies is None:
-                return None, f"a Deny in the permissions boundary {boundary.label} may apply"
+                words = _boundary_words(boundary)
+                return None, f"a Deny in the permissions boundary {words} may apply"
         elif statement.is_allow:
             allowed.append(
                 and3(
                     statement_allows_action(statement, ASSUME_ROLE),
                     statement_covers_role(graph.scope, statement, boundary.unit, role),
-                    conditions_can_be_met(graph.scope, statement, boundary.unit, caller),
+                    conditions_can_be_met(graph.scope, statement, boundary.unit, caller, role),
                 )
             )
     if True in allowed:
         return None, ""
     if None in allowed:
-        return None, f"the permissions boundary {boundary.label} may not allow it"
+        return None, f"the permissions boundary {_boundary_words(boundary)} may not allow it"
     return (
         Blocker(
             "boundary",
-            f"the permissions boundary {boundary.label}",
+            f"the permissions boundary {_boundary_words(boundary)}",
             "does not allow sts:AssumeRole on it",
             boundary.model.resource.location,
         ),

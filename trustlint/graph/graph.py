@@ -37,6 +37,12 @@ from trustlint.project import PolicySubject, Project
 
 EntityKey = tuple[EntityKind, str | None, str | None]
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
+RCP_TYPE = "RESOURCE_CONTROL_POLICY"
+
+
+def is_rcp(policy: OrganizationPolicy) -> bool:
+    kind = policy.policy_type
+    return isinstance(kind, str) and kind.upper() == RCP_TYPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,10 +349,17 @@ class TrustGraph:
 
     def scps_for(self, account: str | None) -> list[ScpAttachment]:
         """The service control policies of the scanned set that may cover `account`."""
+        return self._organization_policies_for(account, SCP_TYPE)
+
+    def rcps_for(self, account: str | None) -> list[ScpAttachment]:
+        """The resource control policies of the scanned set that may cover `account`'s roles."""
+        return self._organization_policies_for(account, RCP_TYPE)
+
+    def _organization_policies_for(self, account: str | None, wanted: str) -> list[ScpAttachment]:
         found = []
         for policy, unit in self._scps:
             kind = policy.policy_type
-            if isinstance(kind, str) and kind.upper() != SCP_TYPE:
+            if isinstance(kind, str) and kind.upper() != wanted:
                 continue
             is_scp = True if isinstance(kind, str) else None
             for target in policy.targets:

@@ -224,7 +224,11 @@ _STRING_OPERATORS = {
 
 
 def caller_can_meet(
-    scope: Scope, condition: Condition, unit: SourceUnit, caller: Caller
+    scope: Scope,
+    condition: Condition,
+    unit: SourceUnit,
+    caller: Caller,
+    role: Entity | None = None,
 ) -> bool | None:
     """For an Allow: whether the caller can make a request that meets the condition."""
     key = key_name(condition)
@@ -236,17 +240,28 @@ def caller_can_meet(
         # A user can sign in with MFA; whether a role session carries MFA depends on
         # how the session was obtained, which the files do not say.
         return True if caller.kind == "user" else None
-    return condition_holds(scope, condition, unit, caller)
+    return condition_holds(scope, condition, unit, caller, role)
 
 
 def condition_holds(
-    scope: Scope, condition: Condition, unit: SourceUnit, caller: Caller
+    scope: Scope,
+    condition: Condition,
+    unit: SourceUnit,
+    caller: Caller,
+    role: Entity | None = None,
 ) -> bool | None:
-    """Whether the condition is met by every request of this caller (principal keys only)."""
+    """Whether the condition is met by every request of this caller on `role`.
+
+    Only the keys the graph knows for the edge are decided: the caller's
+    (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalType`,
+    `aws:PrincipalIsAWSService`, `aws:PrincipalOrgID` when the config places
+    the account in the organization), and the role's (`aws:ResourceAccount`,
+    `aws:ResourceOrgID`), when `role` is given.
+    """
     key = key_name(condition)
     if key is None or isinstance(condition.operator, Unknown):
         return None
-    present = _key_present(key, caller)
+    present = _key_present(scope, key, caller, role)
     if present is None:
         return None
     operator = condition.base_operator
@@ -267,7 +282,7 @@ def condition_holds(
     wildcards, negated = shape
     matched = or3(
         [
-            _value_matches(scope, key, value, unit, caller, wildcards=wildcards)
+            _value_matches(scope, key, value, unit, caller, role=role, wildcards=wildcards)
             for value in condition.values
         ]
     )
@@ -276,10 +291,17 @@ def condition_holds(
     return not matched if negated else matched
 
 
-def _key_present(key: str, caller: Caller) -> bool | None:
-    """Whether the caller's requests carry a principal key; None for keys not modelled."""
+def _key_present(scope: Scope, key: str, caller: Caller, role: Entity | None) -> bool | None:
+    """Whether the caller's requests carry a key; None for keys not modelled or not known."""
     if key in ("aws:principalarn", "aws:principalaccount", "aws:principaltype"):
         return True
+    if key == "aws:resourceaccount":
+        return True if role is not None and role.account is not None else None
+    if key == "aws:principalorgid":
+        return True if scope.organization.organization_of(caller.account) else None
+    if key == "aws:resourceorgid":
+        account = role.account if role is not None else None
+        return True if scope.organization.organization_of(account) else None
     if key == "aws:principalisawsservice":
         return True
     if key == "aws:username":
@@ -294,11 +316,25 @@ def _plain(value: Value, actual: str | None, wildcards: bool) -> bool | None:
 
 
 def _value_matches(
-    scope: Scope, key: str, value: Value, unit: SourceUnit, caller: Caller, *, wildcards: bool
+    scope: Scope,
+    key: str,
+    value: Value,
+    unit: SourceUnit,
+    caller: Caller,
+    *,
+    role: Entity | None,
+    wildcards: bool,
 ) -> bool | None:
     text = value.text
     if text is None:
         return None
+    if key == "aws:resourceaccount":
+        actual = role.account if role is not None else None
+        return _part(scope.account(unit, text) or text, actual, wildcards)
+    if key in ("aws:principalorgid", "aws:resourceorgid"):
+        of_role = role.account if role is not None else None
+        account = caller.account if key == "aws:principalorgid" else of_role
+        return _part(text, scope.organization.organization_of(account), wildcards)
     if key == "aws:principaltype":
         return _part(text, "AssumedRole" if caller.kind == "role" else "User", wildcards)
     if key == "aws:username":
@@ -324,17 +360,25 @@ def _value_matches(
 
 
 def conditions_can_be_met(
-    scope: Scope, statement: Statement, unit: SourceUnit, caller: Caller
+    scope: Scope,
+    statement: Statement,
+    unit: SourceUnit,
+    caller: Caller,
+    role: Entity | None = None,
 ) -> bool | None:
-    """An Allow's conditions (ANDed): can the caller meet them all?"""
-    return and3(*(caller_can_meet(scope, c, unit, caller) for c in statement.conditions))
+    """An Allow's conditions (ANDed): can the caller meet them all (on `role`)?"""
+    return and3(*(caller_can_meet(scope, c, unit, caller, role) for c in statement.conditions))
 
 
 def conditions_hold(
-    scope: Scope, statement: Statement, unit: SourceUnit, caller: Caller
+    scope: Scope,
+    statement: Statement,
+    unit: SourceUnit,
+    caller: Caller,
+    role: Entity | None = None,
 ) -> bool | None:
-    """A Deny's conditions (ANDed): are they met by every request of the caller?"""
-    return and3(*(condition_holds(scope, c, unit, caller) for c in statement.conditions))
+    """A Deny's conditions (ANDed): are they met by every request of the caller (on `role`)?"""
+    return and3(*(condition_holds(scope, c, unit, caller, role) for c in statement.conditions))
 
 
 # --- resources ---------------------------------------------------------------

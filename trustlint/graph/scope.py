@@ -15,10 +15,14 @@ template and in another are two different roles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
 from trustlint.model import THIS_ACCOUNT, Arn, SourceUnit, Text, Unknown, is_generated_name
 from trustlint.project import Project
+
+if TYPE_CHECKING:
+    from trustlint.graph.organization import Organization
 
 _UNIT_ACCOUNT = "<account-of-unit-"
 _GENERATED_SCOPE = "@unit-"
@@ -83,6 +87,16 @@ class Scope:
         self._index = {unit.unit: position for position, unit in enumerate(project.units)}
         self._unit_keys: dict[str, str] = {}
         self._described: dict[str, str] = {}
+        self._organization: Organization | None = None
+
+    @property
+    def organization(self) -> Organization:
+        """The management account and members of the organization (built on first use)."""
+        if self._organization is None:
+            from trustlint.graph.organization import Organization
+
+            self._organization = Organization(self)
+        return self._organization
 
     def unit_account(self, unit: SourceUnit) -> str:
         """The account key of a unit: its literal account, else its own placeholder."""
