@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from trustlint.addresses import stable_resource
 from trustlint.model import Location, Suppression
 
 Level = Literal["error", "warning", "note"]
@@ -42,10 +43,16 @@ class Finding:
         """A logical fingerprint that survives code moving inside a file.
 
         Built from what the finding is about, not where it is: the file, the
-        rule, the resource, the statement and the principal or key.
+        rule, the resource, the statement and the principal or key. The
+        resource is named as every instance of it is (`stable_resource`), so
+        that adding a `for_each` key or a module call keeps the fingerprint.
         """
+        declared_here = (
+            self.resource_location is not None and self.resource_location.path == self.location.path
+        )
+        resource = stable_resource(self.resource, declared_here)
         parts = "\x1f".join(
-            (self.location.path, self.rule_id, self.resource, self.statement, self.subject)
+            (self.location.path, self.rule_id, resource, self.statement, self.subject)
         )
         return hashlib.sha256(parts.encode("utf-8")).hexdigest()[:32]
 
