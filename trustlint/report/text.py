@@ -1,4 +1,8 @@
-"""Text output: one finding a line, `path:line:col: TL001 error message`, then a summary."""
+"""Text output: one finding a line, `path:line:col: TL001 error message`, then a summary.
+
+Paths, messages and reasons are escaped (`escaping.for_text`): what the scanned
+files hold never reaches the terminal or a CI log as a control sequence.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import TextIO
 
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
+from trustlint.report.escaping import for_text, for_text_path
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD = "\033[1m"
@@ -29,16 +34,18 @@ def render_text(result: ScanResult, findings: list[Finding], colour: bool) -> st
 
 
 def _line(finding: Finding, colour: bool) -> str:
-    where = str(finding.location)
+    location = finding.location
+    where = f"{for_text_path(location.path)}:{location.line}:{location.column}"
     level = finding.level
+    message = for_text(finding.message)
     suffix = ""
     if finding.suppression is not None:
-        suffix = f" [suppressed: {finding.suppression.reason}]"
+        suffix = f" [suppressed: {for_text(finding.suppression.reason)}]"
     if not colour:
-        return f"{where}: {finding.rule_id} {level} {finding.message}{suffix}"
+        return f"{where}: {finding.rule_id} {level} {message}{suffix}"
     return (
         f"{_BOLD}{where}{_RESET}: {_COLOURS[level]}{finding.rule_id} {level}{_RESET} "
-        f"{finding.message}{_DIM}{suffix}{_RESET}"
+        f"{message}{_DIM}{suffix}{_RESET}"
     )
 
 
