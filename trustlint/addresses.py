@@ -79,6 +79,9 @@ def stable_resource(resource: str, declared_here: bool) -> str:
     A finding at a caller's argument keeps the call's name, which tells two
     calls in one file apart.
     """
+    address = resource.rpartition(" ")[2]
+    if "[" not in address and not address.startswith("module."):
+        return resource  # Nothing to drop: the common case, kept cheap.
     named = parse(resource)
     if named is None:
         return resource

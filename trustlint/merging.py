@@ -45,6 +45,9 @@ def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
         places.setdefault(key, []).append(finding)
     merged: list[Finding] = []
     for group in places.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
         unique = list(dict.fromkeys(group))
         merged.extend(unique if len(unique) == 1 else _merge_place(unique))
     return merged
