@@ -32,6 +32,9 @@ MAX_LABELS = 10
 """Instances named in a message before the rest are counted."""
 MAX_VARIANTS = 3
 """Differing parts of merged messages shown before the rest are counted."""
+MAX_RELATED = 100
+"""Related locations a merged finding keeps (each instance may bring its own; SARIF
+allows 1,000 a result, and every one is a line of a GitHub annotation)."""
 _HOLE = "\x00"
 """Where the instance's name stood in a message."""
 _PARSE_ERROR = "TL000"
@@ -133,7 +136,7 @@ def _combined(group: Sequence[Finding], message: str, names: dict[str, NamedAddr
         resource=resources[0] if len(resources) == 1 else _display(resources, names),
         statement=_joined(f.statement for f in group),
         subject=_joined(f.subject for f in group),
-        related=tuple(related),
+        related=tuple(related)[:MAX_RELATED],
     )
 
 

@@ -13,8 +13,8 @@ import pytest
 from conftest import FIXTURES, Project
 
 from trustlint.addresses import stable_resource
-from trustlint.findings import Finding
-from trustlint.merging import merge_findings
+from trustlint.findings import Finding, RelatedLocation
+from trustlint.merging import MAX_RELATED, merge_findings
 from trustlint.model import Location, Suppression
 
 CASES = FIXTURES / "rules" / "merging"
@@ -80,6 +80,24 @@ def test_for_each_instances_merge_into_one_finding_with_their_keys() -> None:
     assert merged.resource == "Role module.roles.aws_iam_role.this[0]"
     assert (merged.location.line, merged.location.column) == (7, 9)
     assert merged.fingerprint == findings[0].fingerprint
+
+
+def test_a_merged_finding_keeps_a_bounded_number_of_related_locations() -> None:
+    findings = [
+        Finding(
+            **{
+                **_fields(trust(f"aws_iam_role.p[{n}]")),
+                "related": (RelatedLocation(Location("caller.tf", n + 1, 3, n + 1, 9), "here"),),
+            }
+        )
+        for n in range(MAX_RELATED + 50)
+    ]
+
+    [merged] = merge_findings(findings)
+
+    assert len(merged.related) == MAX_RELATED
+    assert merged.related[0].location.line == 1
+    assert f"(in {MAX_RELATED + 50} instances: 0, 1, 2," in merged.message
 
 
 def test_count_keys_are_listed_in_number_order() -> None:
