@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from trustlint import __version__
+from trustlint.report.escaping import for_text
 
 if TYPE_CHECKING:
     from trustlint.engine import ScanResult
@@ -190,7 +191,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _graph(args)
         return _inspect(args)
     except UsageError as error:
-        sys.stderr.write(f"trustlint: error: {error}\n")
+        sys.stderr.write(f"trustlint: error: {for_text(str(error))}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("trustlint: interrupted\n")
@@ -200,7 +201,8 @@ def _main(argv: Sequence[str] | None) -> int:
         from trustlint.config import ConfigError
 
         if isinstance(error, ConfigError | BaselineError):
-            sys.stderr.write(f"trustlint: error: {error}\n")
+            # A config or baseline file may come from the change being checked.
+            sys.stderr.write(f"trustlint: error: {for_text(str(error))}\n")
             return EXIT_ERROR
         if args.debug:
             import traceback
@@ -208,7 +210,7 @@ def _main(argv: Sequence[str] | None) -> int:
             traceback.print_exc()
         else:
             sys.stderr.write(
-                f"trustlint: internal error: {type(error).__name__}: {error}\n"
+                f"trustlint: internal error: {type(error).__name__}: {for_text(str(error))}\n"
                 "Run again with --debug for the traceback, and please report it.\n"
             )
         return EXIT_ERROR

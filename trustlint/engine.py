@@ -18,6 +18,7 @@ from trustlint.checks import GRAPH_RULES
 from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import LEVEL_RANK, Finding, Level
 from trustlint.loading import Visit, touches
+from trustlint.merging import merge_findings
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
 from trustlint.project import Project
 from trustlint.suppressions import unusable
@@ -145,7 +146,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         findings = [f for f in findings if _reported(f, report_paths)]
         # The other units were read for context; the result is about these.
         units = [unit for unit in units if touches(unit.paths, report_paths)]
-    findings = sorted(set(findings), key=Finding.sort_key)
+    findings = sorted(merge_findings(findings), key=Finding.sort_key)
     result = ScanResult(
         root,
         config,

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from trustlint.addresses import stable_resource
 from trustlint.model import Location, Suppression
 
 Level = Literal["error", "warning", "note"]
@@ -44,12 +45,19 @@ class Finding:
         """A logical fingerprint that survives code moving inside a file.
 
         Built from what the finding is about, not where it is: the file, the
-        rule, the resource, the statement and the principal or key.
+        rule, the resource, the statement and the principal or key. The
+        resource is named as every instance of it is (`stable_resource`), so
+        that adding a `for_each` key or a module call keeps the fingerprint.
         """
-        parts = "\x1f".join(
-            (self.location.path, self.rule_id, self.resource, self.statement, self.subject)
+        declared_here = (
+            self.resource_location is not None and self.resource_location.path == self.location.path
         )
-        return hashlib.sha256(parts.encode("utf-8")).hexdigest()[:32]
+        resource = stable_resource(self.resource, declared_here)
+        parts = "\x1f".join(
+            (self.location.path, self.rule_id, resource, self.statement, self.subject)
+        )
+        # A lone surrogate (a file name that is not UTF-8) hashes as well.
+        return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         location = self.location

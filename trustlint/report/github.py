@@ -2,8 +2,11 @@
 
 `::error file=templates/roles.yaml,line=12,col=9,endLine=12,endColumn=14,title=TL001
 wildcard-principal::Role ...`. Our `error`, `warning` and `note` become `::error`,
-`::warning` and `::notice`. The message is escaped as GitHub's toolkit escapes it
-(`%`, CR, LF), property values also for `:` and `,`, which delimit properties.
+`::warning` and `::notice`. Text from the scanned files is made inert first
+(`escaping.for_text`: ESC, CR, LF, bidi controls as `\\x1b`-style escapes),
+then the message is escaped as GitHub's toolkit escapes it (`%`, CR, LF), property
+values also for `:` and `,`, which delimit properties: no text can end the
+annotation or start a workflow command of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
+from trustlint.report.escaping import for_text, github_data, github_property
 
 _COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
@@ -42,7 +46,7 @@ def render_github(result: ScanResult, findings: Sequence[Finding]) -> str:
 def annotation(finding: Finding, rule_name: str | None) -> str:
     """The workflow command that annotates `finding`."""
     location = finding.location
-    properties = {"file": location.path, "line": str(location.line)}
+    properties = {"file": for_text(location.path), "line": str(location.line)}
     if location.end_line == location.line:
         # GitHub accepts columns only on a one-line annotation.
         properties["col"] = str(location.column)
@@ -51,30 +55,29 @@ def annotation(finding: Finding, rule_name: str | None) -> str:
     else:
         properties["endLine"] = str(location.end_line)
     title = f"{finding.rule_id} {rule_name}" if rule_name else finding.rule_id
-    message = finding.message
+    message = for_text(finding.message)
     command = _COMMANDS[finding.level]
     if finding.suppression is not None:
         command = "notice"
         title += " (suppressed)"
-        message += f"\nSuppressed: {finding.suppression.reason}"
+        message += f"\nSuppressed: {for_text(finding.suppression.reason)}"
     properties["title"] = title
     for related in finding.related:
         where = related.location
-        message += f"\n{where.path}:{where.line}:{where.column}: {related.message}"
+        message += (
+            f"\n{for_text(where.path)}:{where.line}:{where.column}: {for_text(related.message)}"
+        )
     return workflow_command(command, properties, message)
 
 
 def workflow_command(command: str, properties: dict[str, str], message: str) -> str:
+    """`::command key=value,...::message`; the caller has made scanned text inert (`for_text`)."""
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::{command} {rendered}::{escape_data(message)}"
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+escape_data = github_data
+escape_property = github_property
 
 
 def _plural(count: int, word: str) -> str:

@@ -16,6 +16,7 @@ from trustlint.graph import build_graph
 from trustlint.graph.edges import Edge, GraphView, Node, graph_view, mark_findings
 from trustlint.model import Location
 from trustlint.project import Project
+from trustlint.report.escaping import for_dot, for_json, for_mermaid
 
 GRAPH_FORMATS = ("mermaid", "dot", "json")
 _EDGE_WORDS = {"may-assume": "may assume", "is-granted": "granted", "member-of": "member of"}
@@ -130,26 +131,15 @@ def render_json(view: GraphView) -> str:
             for edge in view.edges
         ],
     }
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+    return json.dumps(for_json(data), indent=2, sort_keys=False) + "\n"
 
 
 # --- Mermaid ------------------------------------------------------------------------
 
-_MERMAID_ENTITIES = {
-    "&": "#amp;",
-    '"': "#quot;",
-    "<": "#lt;",
-    ">": "#gt;",
-    "#": "#35;",
-    "|": "#124;",
-    "`": "#96;",
-}
-
 
 def mermaid_text(text: str) -> str:
     """Text safe inside a quoted Mermaid label (GitHub renders labels as HTML)."""
-    escaped = "".join(_MERMAID_ENTITIES.get(char, char) for char in text)
-    return " ".join(escaped.split())
+    return for_mermaid(text)
 
 
 def _mermaid_node(node_id: str, node: Node) -> str:
@@ -206,8 +196,7 @@ def render_mermaid(view: GraphView) -> str:
 
 def dot_text(text: str) -> str:
     """A double-quoted DOT string."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + " ".join(escaped.split()) + '"'
+    return for_dot(text)
 
 
 _DOT_SHAPES = {

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from trustlint.model import Location, SourceUnit, Unknown
+from trustlint.report.escaping import for_json
 
 
 def model_to_data(value: Any) -> Any:
@@ -36,4 +37,5 @@ def model_to_data(value: Any) -> Any:
 
 def render_inspect(units: Iterable[SourceUnit]) -> str:
     ordered = sorted(units, key=lambda unit: unit.unit)
-    return json.dumps({"units": [model_to_data(u) for u in ordered]}, indent=2) + "\n"
+    data = {"units": [model_to_data(u) for u in ordered]}
+    return json.dumps(for_json(data), indent=2) + "\n"

@@ -10,6 +10,7 @@ from trustlint import __version__
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
+from trustlint.report.escaping import for_json
 from trustlint.report.json_stream import LazyList, write_document
 
 
@@ -61,7 +62,7 @@ def write_json(stream: TextIO, result: ScanResult, findings: list[Finding]) -> N
             rule = catalogue.get(finding.rule_id)
             if rule is not None:
                 data["name"] = rule.name
-            yield data
+            yield for_json(data)
 
     counted = [f for f in findings if f.suppression is None]
     document = {

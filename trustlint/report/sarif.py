@@ -24,6 +24,7 @@ from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
 from trustlint.engine import PARSE_ERROR, ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
+from trustlint.report.escaping import for_json, for_sarif_message
 from trustlint.report.json_stream import LazyList, write_document
 from trustlint.report.line_hash import file_line_hashes
 from trustlint.report.sarif_limits import cap_for_github
@@ -106,9 +107,9 @@ def write_sarif(
         properties=_baseline_properties(result),
     )
     log = _to_json(sarif.SarifLog(schema_uri=SARIF_SCHEMA, version=SARIF_VERSION, runs=[run]))
-    document = {"$schema": log.pop("$schema"), "version": log.pop("version"), **log}
+    document = for_json({"$schema": log.pop("$schema"), "version": log.pop("version"), **log})
     results = (
-        _to_json(_result(sarif, finding, rule_index, hashes, show_suppressed))
+        for_json(_to_json(_result(sarif, finding, rule_index, hashes, show_suppressed)))
         for finding, hashes in _with_line_hashes(result, ordered)
     )
     # `results` is the run's last property that is set (`_to_json` keeps the
@@ -169,19 +170,21 @@ def _result(
         suppressions = []
         if finding.suppression is not None:
             suppressions.append(
-                sarif.Suppression(kind="inSource", justification=finding.suppression.reason)
+                sarif.Suppression(
+                    kind="inSource", justification=for_sarif_message(finding.suppression.reason)
+                )
             )
     return sarif.Result(
         rule_id=finding.rule_id,
         rule_index=rule_index[finding.rule_id],
         level=finding.level,
-        message=sarif.Message(text=finding.message),
+        message=sarif.Message(text=for_sarif_message(finding.message)),
         locations=[sarif.Location(physical_location=_physical_location(sarif, finding.location))],
         related_locations=[
             sarif.Location(
                 id=number,
                 physical_location=_physical_location(sarif, related.location),
-                message=sarif.Message(text=related.message),
+                message=sarif.Message(text=for_sarif_message(related.message)),
             )
             for number, related in enumerate(finding.related, start=1)
         ]
@@ -230,11 +233,15 @@ def _physical_location(sarif: Any, location: Location) -> Any:
 
 
 def artifact_uri(path: str) -> str:
-    """A project-relative path as a relative URI reference: forward slashes, escaped."""
+    """A project-relative path as a relative URI reference: forward slashes, escaped.
+
+    A name byte that is not UTF-8 (kept as a lone surrogate by `surrogateescape`)
+    is percent-encoded as that byte, which is what the file is called.
+    """
     normal = posixpath.normpath(path.replace("\\", "/"))
     if normal.startswith("/") or normal == ".." or normal.startswith("../"):
         raise ValueError(f"finding path {path!r} is not inside the project root")
-    return quote(normal.removeprefix("./"), safe="/")
+    return quote(normal.removeprefix("./"), safe="/", errors="surrogateescape")
 
 
 def _with_line_hashes(
@@ -259,7 +266,9 @@ def _parse_error_notifications(
     return [
         sarif.Notification(
             level="error",
-            message=sarif.Message(text=f"{finding.location.path}: {finding.message}"),
+            message=sarif.Message(
+                text=for_sarif_message(f"{finding.location.path}: {finding.message}")
+            ),
             locations=[
                 sarif.Location(physical_location=_physical_location(sarif, finding.location))
             ],

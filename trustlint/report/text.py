@@ -1,4 +1,8 @@
-"""Text output: one finding a line, `path:line:col: TL001 error message`, then a summary."""
+"""Text output: one finding a line, `path:line:col: TL001 error message`, then a summary.
+
+Paths, messages and reasons are escaped (`escaping.for_text`): what the scanned
+files hold never reaches the terminal or a CI log as a control sequence.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import TextIO
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.loading import touches
+from trustlint.report.escaping import for_text, for_text_path
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD = "\033[1m"
@@ -73,8 +78,9 @@ def _line(
     report_paths: frozenset[str] | None,
 ) -> str:
     location = finding.location
-    where = f"{shown(location.path)}:{location.line}:{location.column}"
+    where = f"{for_text_path(shown(location.path))}:{location.line}:{location.column}"
     level = finding.level
+    message = for_text(finding.message)
     suffix = ""
     if report_paths is not None and not touches((location.path,), report_paths):
         involved = [
@@ -83,14 +89,15 @@ def _line(
             if touches((related.location.path,), report_paths)
         ]
         if involved:
-            suffix = f" (involves {', '.join(shown(path) for path in dict.fromkeys(involved))})"
+            named = ", ".join(for_text_path(shown(path)) for path in dict.fromkeys(involved))
+            suffix = f" (involves {named})"
     if finding.suppression is not None:
-        suffix += f" [suppressed: {finding.suppression.reason}]"
+        suffix += f" [suppressed: {for_text(finding.suppression.reason)}]"
     if not colour:
-        return f"{where}: {finding.rule_id} {level} {finding.message}{suffix}"
+        return f"{where}: {finding.rule_id} {level} {message}{suffix}"
     return (
         f"{_BOLD}{where}{_RESET}: {_COLOURS[level]}{finding.rule_id} {level}{_RESET} "
-        f"{finding.message}{_DIM}{suffix}{_RESET}"
+        f"{message}{_DIM}{suffix}{_RESET}"
     )
 
 
