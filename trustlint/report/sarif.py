@@ -232,7 +232,7 @@ def _parse_error_notifications(
     }
     return [
         sarif.Notification(
-            level="error",
+            level=finding.level,
             message=sarif.Message(text=f"{finding.location.path}: {finding.message}"),
             locations=[
                 sarif.Location(physical_location=_physical_location(sarif, finding.location))
