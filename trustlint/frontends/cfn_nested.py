@@ -120,6 +120,13 @@ def nested_stack(reader: _TemplateReader, resource: Resource, properties: LMap) 
     if located is None:
         return
     url, url_location = located
+    if isinstance(url, LMap) and "ApplicationId" in url:
+        _note(
+            reader,
+            url_location,
+            f"{resource.address} deploys a Serverless Application Repository application",
+        )
+        return
     if not isinstance(url, str):
         _note(reader, url_location, f"the {name} of {resource.address} is not known")
         return
