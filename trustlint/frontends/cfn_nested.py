@@ -128,7 +128,11 @@ def nested_stack(reader: _TemplateReader, resource: Resource, properties: LMap) 
         )
         return
     if not isinstance(url, str):
-        _note(reader, url_location, f"the {name} of {resource.address} is not known")
+        if _written_as_remote(properties[name]):
+            message = f"{resource.address} deploys a template from a URL that is not known"
+        else:
+            message = f"the {name} of {resource.address} is not known"
+        _note(reader, url_location, message)
         return
     if "://" in url or url.startswith("s3:"):
         _note(reader, url_location, f"{resource.address} deploys {url}, not a local file")
@@ -347,6 +351,21 @@ def _depends_on(node: Any, variable: set[str]) -> bool:
             pending.extend(current)
         elif isinstance(current, Alternatives | Unknown):
             return True
+    return False
+
+
+def _written_as_remote(node: Any) -> bool:
+    """Whether an unresolved URL is written as one (`!Sub https://${Bucket}...`):
+    its first literal text, depth first (`Fn::Join ["", ["https://", ...]]`)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str) and current:
+            return "://" in current or current.startswith("s3:")
+        if isinstance(current, LMap):
+            pending.extend(reversed(list(current.values())))
+        elif isinstance(current, LList):
+            pending.extend(reversed(current))
     return False
 
 
