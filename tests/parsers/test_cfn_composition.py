@@ -11,6 +11,9 @@ import pytest
 from conftest import FIXTURES, Project
 
 from trustlint.findings import Finding
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.cloudformation import read_template
+from trustlint.frontends.yaml_loader import load_yaml
 
 CASES = FIXTURES / "parsers" / "cloudformation" / "composition"
 
@@ -250,3 +253,85 @@ def test_duplicate_key_keeps_the_last_role_name(project: Project) -> None:
 
     (unit,) = result.units
     assert [role.name.text for role in unit.roles] == ["deploy-v2"]
+
+
+# -- StackSet body positions, read without a scan ----------------------------------
+
+_BODY_LINES = (
+    "Resources:",
+    "  R:",
+    "    Type: AWS::IAM::Role",
+    "    Properties:",
+    "      AssumeRolePolicyDocument:",
+    "        Statement:",
+    "          - {Effect: Allow, Principal: {AWS: '*'}, Action: 'sts:AssumeRole'}",
+)
+_OUTER = (
+    "Resources:\n"
+    "  S:\n"
+    "    Type: AWS::CloudFormation::StackSet\n"
+    "    Properties:\n"
+    "      TemplateBody: {header}\n"
+    "{body}"
+)
+
+
+def principal_positions(text: str) -> list[tuple[str, int, int]]:
+    unit = read_template(load_yaml(text, "t.yaml"), "t.yaml", text, LoadOptions())
+    assert unit.errors == ()
+    return [
+        (role.resource.address, principal.location.line, principal.location.column)
+        for role in unit.roles
+        if role.trust_policy is not None
+        for statement in role.trust_policy.statements
+        for principal in statement.principals
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "indent", "column"),
+    [
+        # `'*'` is at column 46 of the body's line 7, which is outer line 12.
+        ("|", 8, 8 + 46),
+        ("|-", 8, 8 + 46),
+        ("|4", 10, 10 + 46),  # explicit indentation: the parent's 6 plus 4
+    ],
+)
+def test_literal_block_body_positions_are_the_outer_files(
+    header: str, indent: int, column: int
+) -> None:
+    body = "".join(" " * indent + line + "\n" for line in _BODY_LINES)
+    text = _OUTER.format(header=header, body=body)
+
+    assert principal_positions(text) == [("S.R", 12, column)]
+
+
+def test_folded_body_is_located_at_the_body() -> None:
+    body = "".join(" " * 8 + line + "\n" for line in _BODY_LINES)
+    # Folding joins lines: no exact position, so the value's own is used.
+    text = _OUTER.format(header=">", body=body).replace("\n        ", "\n\n        ")
+
+    assert [position[1:] for position in principal_positions(text)] == [(5, 21)]
+
+
+def test_body_that_is_no_template_is_a_strict_note_at_the_body() -> None:
+    text = _OUTER.format(header='"just text"', body="")
+
+    unit = read_template(load_yaml(text, "t.yaml"), "t.yaml", text, LoadOptions())
+
+    assert [(e.level, e.location.line, e.location.column) for e in unit.errors] == [("note", 5, 21)]
+    assert unit.roles == ()
+
+
+def test_body_that_does_not_parse_is_a_tl000_inside_it() -> None:
+    body = "        Resources:\n          R: [unclosed\n"
+    text = _OUTER.format(header="|", body=body)
+
+    unit = read_template(load_yaml(text, "t.yaml"), "t.yaml", text, LoadOptions())
+
+    (error,) = unit.errors
+    assert error.level == "error"
+    assert error.message.startswith("cannot parse the TemplateBody as a template")
+    # libyaml stops at the end of the body (its line 3, column 1): outer line 8,
+    # past the body's indentation.
+    assert (error.location.line, error.location.column) == (8, 9)
