@@ -82,6 +82,31 @@ def test_a_literal_parameter_decides_the_nested_condition(project: Project) -> N
     assert "(when" not in findings[0].message
 
 
+def test_a_parameter_built_from_literals_decides_the_nested_condition_in_json(
+    project: Project,
+) -> None:
+    # Stage: Fn::Join ["", ["pr", "od"]]: fixed, "prod".
+    findings = scan_case(project, "condition_fixed_json")
+
+    assert found(findings) == [("TL002", "warning", "stacks/ci_role.json", 17, 22)]
+    assert findings[0].resource == "Role CiStack.CiRole"
+
+
+def test_two_instances_of_one_nested_template_each_take_their_parameters(
+    project: Project,
+) -> None:
+    findings = scan_case(project, "two_instances")
+
+    assert sorted(
+        (f.rule_id, f.location.line, f.location.column, f.resource) for f in findings
+    ) == [
+        ("TL001", 18, 20, "Role DevCi.CiRole"),
+        ("TL001", 29, 20, "Role DevCi.SandboxRole"),
+        ("TL002", 18, 20, "Role ProdCi.CiRole"),
+    ]
+    assert {f.location.path for f in findings} == {"stacks/ci_role.yaml"}
+
+
 def test_a_parameter_the_parent_takes_from_its_own_parameter_decides_nothing(
     project: Project,
 ) -> None:
