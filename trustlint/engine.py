@@ -138,7 +138,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings = [finding for found in unit_findings for finding in load_model(found)]
     del unit_findings
     findings.extend(graph_findings)
-    findings.extend(_parse_error_findings(units, errors))
+    findings.extend(_parse_error_findings(units, errors, options.strict))
     findings = _apply_settings(findings, config, options)
     findings.extend(_unusable_suppressions(units))
     findings = _apply_suppressions(findings, units)
@@ -296,12 +296,20 @@ def _rule_selected(rule_id: str, config: Config, options: ScanOptions) -> bool:
     return config.rule(rule_id).enabled is not False
 
 
-def _parse_error_findings(units: list[SourceUnit], errors: list[ParseError]) -> list[Finding]:
-    all_errors = [*errors, *(error for unit in units for error in unit.errors)]
+def _parse_error_findings(
+    units: list[SourceUnit], errors: list[ParseError], strict: bool
+) -> list[Finding]:
+    """TL000 for each error; a note (something left unread, such as a remote
+    nested template) only with `--strict`."""
+    all_errors = [
+        error
+        for error in (*errors, *(error for unit in units for error in unit.errors))
+        if strict or error.level != "note"
+    ]
     return [
         Finding(
             PARSE_ERROR,
-            "error",
+            error.level,
             error.message,
             error.location,
             resource=error.location.path,

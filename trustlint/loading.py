@@ -175,10 +175,36 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
             kept = loading.finish(slot)
             if kept is not None:
                 loaded.append(kept)
-        return loaded
+        return _without_nested_templates(loaded)
     finally:
         if cache is not None:
             cache.close()
+
+
+def _without_nested_templates(loaded: list[tuple[SourceUnit, Any]]) -> list[tuple[SourceUnit, Any]]:
+    """Without the templates another scanned template deploys as a nested stack.
+
+    A nested template is read in its parent's unit, once per instance with the
+    parameters the parent passes; read alone, its parameters would take their
+    defaults, often placeholders every parent overrides. Two templates that
+    nest each other are both kept.
+    """
+    nested: dict[str, set[str]] = {}
+    for unit, _ in loaded:
+        if unit.format == "cloudformation":
+            for path in unit.paths:
+                if path != unit.unit:
+                    nested.setdefault(path, set()).add(unit.unit)
+    if not nested:
+        return loaded
+    return [
+        (unit, kept)
+        for unit, kept in loaded
+        if unit.format != "cloudformation"
+        or not any(
+            unit.unit not in nested.get(parent, set()) for parent in nested.get(unit.unit, ())
+        )
+    ]
 
 
 @contextlib.contextmanager

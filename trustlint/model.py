@@ -390,10 +390,14 @@ class OidcProvider:
 
 @dataclass(frozen=True, slots=True)
 class ParseError:
-    """A file that looks like IaC or a policy but could not be read or parsed (TL000)."""
+    """A file that looks like IaC or a policy but could not be read or parsed (TL000).
+
+    `level` is lower for what is read anyway (a duplicate key: the last one wins).
+    """
 
     message: str
     location: Location
+    level: Literal["error", "warning", "note"] = "error"
 
 
 UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-json"]

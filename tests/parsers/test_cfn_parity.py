@@ -15,8 +15,11 @@ readers represent the same source differently, not because they disagree:
   string that is a JSON number equals our number of the same value.
 * An empty document: cfn-lint returns `{}`, we return None.
 
-Two realworld templates contain duplicate keys; both readers reject them, and
-we must report the duplicate key at its line.
+Two realworld templates contain duplicate keys. cfn-lint rejects them (E0000
+at each duplicate); we read them as CloudFormation does, the last key winning,
+with a warning at each overriding key. Their parity is checked on the text with
+each overridden key renamed, which both readers read without duplicates: ours
+must equal cfn-lint's with the renamed keys left out.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from cfn_helpers import FIXTURES, REPOSITORY, load_file
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.cloudformation import is_template, read_template
-from trustlint.frontends.yaml_loader import LoadError
+from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.tree import to_plain
 
 cfn_decode = pytest.importorskip("cfnlint.decode")
@@ -42,13 +45,19 @@ SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 REALWORLD = REPOSITORY / ".." / "shared" / "realworld"
 REALWORLD_TEMPLATE_DIRECTORIES = ("aws-cloudformation-templates", "cfn-lint-templates")
 DUPLICATE_KEY_TEMPLATES = {
-    "aws-cloudformation-templates/aws/services/ServiceCatalog/Portfolio.yaml": (
-        193,
-        "duplicate key 'Key' (first defined at line 191)",
-    ),
+    "aws-cloudformation-templates/aws/services/ServiceCatalog/Portfolio.yaml": [
+        ("Key", 191, 193),
+        ("Value", 192, 194),
+        ("Key", 193, 195),
+        ("Value", 194, 196),
+        ("Key", 195, 197),
+        ("Value", 196, 198),
+    ],
     "aws-cloudformation-templates/aws/solutions/CloudFrontCustomOriginLambda@Edge/"
-    "CloudFront.yaml": (828, "duplicate key 'EC2InstanceSGID' (first defined at line 804)"),
+    "CloudFront.yaml": [("EC2InstanceSGID", 804, 828)],
 }
+"""(key, overridden line, overriding line) of each duplicate, read by hand."""
+_RENAMED = "RenamedDuplicate"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
@@ -172,33 +181,67 @@ def test_project_cloudformation_files_load_as_cfn_lint_decodes_them(path: Path) 
 def test_realworld_templates_load_as_cfn_lint_decodes_them(path: Path) -> None:
     relative = _relative(path, REALWORLD)
     if relative in DUPLICATE_KEY_TEMPLATES:
-        pytest.skip("duplicate keys: see test_realworld_duplicate_key_templates_are_rejected")
+        pytest.skip("duplicate keys: see test_realworld_duplicate_key_templates_keep_the_last")
     assert_parity(path, relative)
 
 
 @pytest.mark.parametrize("path", _realworld_params())
 def test_realworld_templates_read_without_errors(path: Path) -> None:
     relative = _relative(path, REALWORLD)
-    if relative in DUPLICATE_KEY_TEMPLATES:
-        pytest.skip("duplicate keys: see test_realworld_duplicate_key_templates_are_rejected")
-    tree = load_file(path, relative)
+    duplicates: list[DuplicateKey] = []
+    text = path.read_text(encoding="utf-8")
+    load = load_json if text.lstrip().startswith(("{", "[")) else load_yaml
+    tree = load(text, relative, duplicates=duplicates)
     if not is_template(tree):
         return  # Lambda test events and macro inputs stored beside the templates
-    unit = read_template(tree, relative, path.read_text(encoding="utf-8"), LoadOptions())
-    assert unit.errors == ()
+    unit = read_template(tree, relative, text, LoadOptions(), duplicates=duplicates)
+    # Notes say what is left unread (a nested stack's remote template);
+    # warnings, the duplicate keys.
+    assert [error for error in unit.errors if error.level == "error"] == []
+    assert len([error for error in unit.errors if error.level == "warning"]) == len(
+        DUPLICATE_KEY_TEMPLATES.get(relative, [])
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("relative", "expected"), sorted(DUPLICATE_KEY_TEMPLATES.items()))
-def test_realworld_duplicate_key_templates_are_rejected(
-    relative: str, expected: tuple[int, str]
+def test_realworld_duplicate_key_templates_keep_the_last(
+    relative: str, expected: list[tuple[str, int, int]]
 ) -> None:
     path = REALWORLD / relative
     if not path.is_file():
         pytest.skip(f"realworld corpus not found at {REALWORLD}")
-    with pytest.raises(LoadError) as raised:
-        load_file(path, relative)
-    line, message = expected
-    assert (raised.value.line, raised.value.message) == (line, message)
-    _template, matches = cfn_decode.decode_str(path.read_text(encoding="utf-8"))
-    assert line in {match.linenumber for match in matches}
+    text = path.read_text(encoding="utf-8")
+    duplicates: list[DuplicateKey] = []
+    ours = load_yaml(text, relative, duplicates=duplicates)
+
+    found = [(d.key, d.overridden.line, d.winner.line) for d in duplicates]
+    assert found == expected
+    _template, matches = cfn_decode.decode_str(text)
+    assert {winner for _key, _first, winner in found} <= {m.linenumber for m in matches}
+    renamed = _rename_keys(text, [d.overridden for d in duplicates])
+    theirs, matches = cfn_decode.decode_str(renamed)
+    assert not matches, [str(m) for m in matches]
+    assert_same(to_plain(ours), _without_renamed(theirs), relative, json_file=False)
+
+
+def _rename_keys(text: str, locations: list[Any]) -> str:
+    """`text` with the key at each location renamed (unique per line)."""
+    lines = text.split("\n")
+    for location in locations:
+        line = lines[location.line - 1]
+        start, end = location.column - 1, location.end_column - 1
+        lines[location.line - 1] = f"{line[:start]}{_RENAMED}{location.line}{line[end:]}"
+    return "\n".join(lines)
+
+
+def _without_renamed(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: _without_renamed(value)
+            for key, value in node.items()
+            if not str(key).startswith(_RENAMED)
+        }
+    if isinstance(node, list):
+        return [_without_renamed(item) for item in node]
+    return node

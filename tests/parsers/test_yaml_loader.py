@@ -9,7 +9,7 @@ from cfn_helpers import FIXTURES, span
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustlint.frontends.yaml_loader import LoadError, load_json, load_yaml
+from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.tree import LList, LMap, to_plain
 
 LOADER_FIXTURES = FIXTURES / "loader"
@@ -220,3 +220,35 @@ def test_any_text_loads_or_raises_a_load_error(text: str) -> None:
             assert error.column >= 1
         else:
             assert tree is None or isinstance(tree, LMap | LList | str | int | float | bool)
+
+
+@pytest.mark.parametrize(
+    ("name", "overridden", "winner"),
+    [("duplicate_logical_id.yaml", (2, 3), (4, 3)), ("duplicate_logical_id.json", (3, 5), (4, 5))],
+)
+def test_collected_duplicate_key_keeps_the_last_value(
+    name: str, overridden: tuple[int, int], winner: tuple[int, int]
+) -> None:
+    text = (LOADER_FIXTURES / name).read_text(encoding="utf-8")
+    loader = load_json if name.endswith(".json") else load_yaml
+    duplicates: list[DuplicateKey] = []
+
+    tree = loader(text, f"loader/{name}", duplicates=duplicates)
+
+    (duplicate,) = duplicates
+    assert duplicate.key == "Deploy"
+    assert (duplicate.overridden.line, duplicate.overridden.column) == overridden
+    assert (duplicate.winner.line, duplicate.winner.column) == winner
+    assert tree["Resources"].key_location("Deploy") == duplicate.winner
+    assert list(tree["Resources"]) == ["Deploy"]
+    assert to_plain(tree["Resources"]["Deploy"]) == {"Type": "AWS::IAM::User"}
+
+
+def test_each_of_three_duplicates_is_overridden_by_the_next() -> None:
+    duplicates: list[DuplicateKey] = []
+
+    tree = load_yaml("a: 1\nb: 2\na: 3\na: 4\n", "three.yaml", duplicates=duplicates)
+
+    assert to_plain(tree) == {"a": 4, "b": 2}
+    assert [(d.overridden.line, d.winner.line) for d in duplicates] == [(1, 3), (3, 4)]
+    assert span(tree.location) == (1, 1, 4, 5)

@@ -341,7 +341,7 @@ def test_running_out_of_memory_in_a_front_end_is_tl000(
 ) -> None:
     from trustlint.frontends import cloudformation
 
-    def exhausted(*_arguments: object) -> SourceUnit:
+    def exhausted(*_arguments: object, **_context: object) -> SourceUnit:
         raise MemoryError
 
     monkeypatch.setattr(cloudformation, "read_template", exhausted)

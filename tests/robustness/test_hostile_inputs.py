@@ -294,6 +294,8 @@ def test_binary_files_with_candidate_extensions_are_tl000(tmp_path: Path) -> Non
 
 
 def test_duplicate_keys_are_tl000_at_the_second_key(tmp_path: Path) -> None:
+    # A policy with a duplicate key is broken; a template is read as
+    # CloudFormation reads it (the last key wins, a warning) and checked.
     findings = hostile_scan(tmp_path, "duplicate-key.yaml", "duplicate-key.json")
 
     assert findings == [
@@ -310,8 +312,17 @@ def test_duplicate_keys_are_tl000_at_the_second_key(tmp_path: Path) -> None:
             "duplicate-key.yaml",
             5,
             3,
-            "cannot parse duplicate-key.yaml as YAML: duplicate key 'Twice' "
-            "(first defined at line 3)",
+            "duplicate key 'Twice': the value at line 3 is overridden by the one at line 5 "
+            "(CloudFormation keeps the last)",
+        ),
+        (
+            "TL001",
+            "duplicate-key.yaml",
+            14,
+            24,
+            'Role DupRole trusts every AWS principal ("*") and no condition restricts callers; '
+            "name the trusted accounts or roles, or add Condition StringEquals "
+            "aws:PrincipalOrgID with your organization id",
         ),
     ]
 

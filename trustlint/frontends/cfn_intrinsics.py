@@ -46,7 +46,7 @@ _UNKNOWN_PSEUDO_PARAMETERS = frozenset(
     {"AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 )
 _LIST_PARAMETER_TYPES = ("CommaDelimitedList", "List<")
-_SAM_FUNCTION = "AWS::Serverless::Function"
+_SAM_RESOURCES_WITH_ROLE = frozenset({"AWS::Serverless::Function", "AWS::Serverless::StateMachine"})
 
 Labels = tuple[str, ...]
 Choice = tuple[Labels, Any]
@@ -113,7 +113,22 @@ def sam_role_id(function_id: str) -> str:
 class Resolver:
     """Evaluates intrinsics in one template. Not thread-safe; one per template."""
 
-    def __init__(self, template: LMap, path: str, text: str, options: LoadOptions) -> None:
+    def __init__(
+        self,
+        template: LMap,
+        path: str,
+        text: str,
+        options: LoadOptions,
+        *,
+        given: Mapping[str, Any] | None = None,
+        decided: Mapping[str, bool] | None = None,
+        prefix: str = "",
+        account: Text = THIS_ACCOUNT,
+    ) -> None:
+        """`given`: parameter values a parent stack passes (they replace defaults);
+        `decided`: conditions those values decide; `prefix`: the nested stack's
+        address, so generated names of two instances differ; `account`: where
+        the stack deploys (unknown for a StackSet's template)."""
         self.path = path
         self.text = text
         self.options = options
@@ -128,12 +143,16 @@ class Resolver:
         self._identities: dict[str, Identity | None] = {}
         self._identifying: list[str] = []
         self._cyclic: set[str] = set()
-        self._decided: dict[str, bool] = {}
-        """Conditions whose `Fn::If` branch is fixed while a statement is resolved."""
+        self.given = dict(given or {})
+        self.prefix = prefix
+        self.account = account
+        self._decided: dict[str, bool] = dict(decided or {})
+        """Conditions whose `Fn::If` branch is fixed (by a parent stack, or while
+        a statement is resolved)."""
         self._sam_roles = {
             sam_role_id(logical_id): logical_id
             for logical_id, resource in self.resources.items()
-            if _is_sam_function_without_role(resource)
+            if _is_sam_resource_without_role(resource)
         }
 
     # -- entry points -------------------------------------------------------
@@ -244,7 +263,7 @@ class Resolver:
             self._in_statement = False
 
     def _decide_shared_conditions(self, node: Any, location: Location) -> Any:
-        shared = _shared_conditions(node)
+        shared = [name for name in _shared_conditions(node) if name not in self._decided]
         if not shared:
             return self.resolve(node)
         branches: list[Branch] = []
@@ -279,7 +298,9 @@ class Resolver:
         """What `Ref name` (or `${name}` in `Fn::Sub`) evaluates to at `node`."""
         location = node.location
         if name == "AWS::AccountId":
-            return THIS_ACCOUNT
+            if isinstance(self.account, Unknown):
+                return self.unknown(node, self.account.reason)
+            return self.account
         if name == "AWS::Partition":
             return self.options.partition
         if name == "AWS::URLSuffix":
@@ -300,13 +321,16 @@ class Resolver:
 
     def _parameter(self, name: str, node: LMap) -> Any:
         parameter = self.parameters[name]
-        if not isinstance(parameter, LMap) or "Default" not in parameter:
+        given = name in self.given
+        if not given and (not isinstance(parameter, LMap) or "Default" not in parameter):
             return self.unknown(node, f"parameter {name} has no default")
-        kind = parameter.get("Type")
+        kind = parameter.get("Type") if isinstance(parameter, LMap) else None
         kind = kind if isinstance(kind, str) else ""
         if kind.startswith("AWS::SSM::Parameter::Value"):
             return self.unknown(node, f"parameter {name} is read from SSM at deploy time")
-        default = parameter["Default"]
+        default = self.given[name] if given else parameter["Default"]
+        if isinstance(default, Unknown | Alternatives):
+            return default
         if kind.startswith(_LIST_PARAMETER_TYPES):
             if isinstance(default, str):
                 # CloudFormation trims the spaces around each member.
@@ -359,7 +383,7 @@ class Resolver:
     ) -> Identity:
         properties = resource.get("Properties")
         properties = properties if isinstance(properties, LMap) else LMap(resource.location)
-        name: str = generated_name(logical_id)
+        name: str = generated_name(self.prefix + logical_id)
         owner = self._sam_roles.get(logical_id, logical_id)
         name_location = self.resources.key_location(owner)
         if name_property is not None and name_property in properties:
@@ -382,7 +406,9 @@ class Resolver:
                     self.source_text(path_location), path_location, "the path is not known"
                 )
         arn: Text
-        if isinstance(path, str):
+        if isinstance(self.account, Unknown):
+            arn = Unknown(f"{iam_type.arn_type}/{name}", name_location, self.account.reason)
+        elif isinstance(path, str):
             arn = iam_arn(self.options.partition, iam_type.arn_type, path, name)
         else:
             arn = Unknown(f"{iam_type.arn_type}/{name}", name_location, "the path is not known")
@@ -403,7 +429,9 @@ class Resolver:
             location = properties.value_location("Url")
             url = self.resolve(properties["Url"])
         arn: Text
-        if isinstance(url, str):
+        if isinstance(self.account, Unknown):
+            arn = Unknown(logical_id, location, self.account.reason)
+        elif isinstance(url, str):
             host = url.removeprefix("https://")
             arn = f"arn:{self.options.partition}:iam::{THIS_ACCOUNT}:oidc-provider/{host}"
         else:
@@ -797,8 +825,8 @@ def _resource_type(resource: Any) -> str | None:
     return None
 
 
-def _is_sam_function_without_role(resource: Any) -> bool:
-    if _resource_type(resource) != _SAM_FUNCTION:
+def _is_sam_resource_without_role(resource: Any) -> bool:
+    if _resource_type(resource) not in _SAM_RESOURCES_WITH_ROLE:
         return False
     properties = resource.get("Properties")
     return not isinstance(properties, LMap) or "Role" not in properties

@@ -3,20 +3,24 @@
 One template is one unit (one stack): every IAM resource becomes a model
 entity whose `Resource.address` is its logical id. Intrinsics are evaluated
 by `cfn_intrinsics.Resolver`; policies are read by the shared
-`policy_reader`, so a policy means the same here as anywhere else.
+`policy_reader`, so a policy means the same here as anywhere else. Nested
+stacks and StackSet bodies are read into their parent's unit per instance
+(`cfn_nested`): their resources' addresses start with the instance's
+(`PartnerStack.PartnerRole`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.cfn_intrinsics import Identity, Resolver, sam_role_id
+from trustlint.frontends.cfn_nested import Instance, nested_stack, stack_set
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
+from trustlint.frontends.yaml_loader import DuplicateKey
 from trustlint.model import (
-    THIS_ACCOUNT,
     Group,
     GroupMembership,
     Location,
@@ -50,6 +54,9 @@ _TARGET_PROPERTIES: tuple[tuple[TargetKind, str], ...] = (
 )
 _RULE_ID_SEPARATORS = re.compile(r"[\s,]+")
 _SAM_DEFAULT_TRUST_SERVICE = "lambda.amazonaws.com"
+_SAM_STATE_MACHINE_TRUST_SERVICE = "states.amazonaws.com"
+_SAM_GLOBAL_FUNCTION_PROPERTIES = ("AssumeRolePolicyDocument", "PermissionsBoundary", "RolePath")
+"""The role properties SAM accepts in `Globals: Function` (not `Role` nor `Policies`)."""
 
 Located = tuple[Any, Location]
 
@@ -71,28 +78,60 @@ def is_template(tree: object) -> bool:
     )
 
 
-def read_template(tree: LMap, path: str, text: str, options: LoadOptions) -> SourceUnit:
-    """The IAM entities, suppressions and problems of one template."""
+def read_template(
+    tree: LMap,
+    path: str,
+    text: str,
+    options: LoadOptions,
+    *,
+    duplicates: Sequence[DuplicateKey] = (),
+    root: str | None = None,
+) -> SourceUnit:
+    """The IAM entities, suppressions and problems of one template.
+
+    `duplicates`: keys the loader found twice (the last one won); `root`: the
+    project directory, to read nested stacks' templates from local files.
+    """
     try:
-        return _TemplateReader(tree, path, text, options).read()
+        reader = _TemplateReader(tree, path, text, options, Instance.top(path, root))
+        reader.duplicate_keys(duplicates)
+        return reader.read()
     except RecursionError:
         error = ParseError("the template is nested too deeply to read", Location(path, 1, 1, 1, 1))
         return SourceUnit(unit=path, format="cloudformation", paths=(path,), errors=(error,))
 
 
 class _TemplateReader:
-    def __init__(self, tree: object, path: str, text: str, options: LoadOptions) -> None:
+    def __init__(
+        self, tree: object, path: str, text: str, options: LoadOptions, instance: Instance
+    ) -> None:
         self.tree = tree if isinstance(tree, LMap) else None
         self.path = path
         self.text = text
         self.options = options
-        self.resolver = Resolver(self.tree or LMap(Location(path, 1, 1, 1, 1)), path, text, options)
+        self.instance = instance
+        self.account = instance.account
+        template = self.tree or LMap(Location(path, 1, 1, 1, 1))
+        self.decided = instance.decide_conditions(template, path, text, options)
+        self.resolver = Resolver(
+            template,
+            path,
+            text,
+            options,
+            given=instance.given,
+            decided=self.decided,
+            prefix=instance.prefix,
+            account=instance.account,
+        )
         self.entities = EntityLists()
         self.permission_sets: list[PermissionSet] = []
         self.organization_policies: list[OrganizationPolicy] = []
-        self.suppressions: list[Suppression] = list(comment_suppressions(text, path))
+        self.suppressions: list[Suppression] = (
+            list(comment_suppressions(text, path)) if instance.own_text else []
+        )
         self.errors: list[ParseError] = []
         self.notes: list[str] = []
+        self.paths: list[str] = [path]
         self.key_locations: dict[str, Location] = {}
 
     def read(self) -> SourceUnit:
@@ -104,13 +143,51 @@ class _TemplateReader:
         return self.entities.source_unit(
             self.path,
             "cloudformation",
-            (self.path,),
+            tuple(dict.fromkeys(self.paths)),
             permission_sets=self.permission_sets,
             organization_policies=self.organization_policies,
             suppressions=self.suppressions,
             errors=self.errors,
             notes=self.notes,
         )
+
+    def child(self, tree: LMap, path: str, text: str, instance: Instance) -> _TemplateReader:
+        """A reader for a template nested in this one (a nested stack, a StackSet body)."""
+        return _TemplateReader(tree, path, text, self.options, instance)
+
+    def adopt(self, child: _TemplateReader) -> None:
+        """Take in what a nested template's reader read: it belongs to this unit."""
+        for name in (
+            "roles",
+            "users",
+            "groups",
+            "managed_policies",
+            "attachments",
+            "memberships",
+            "oidc_providers",
+        ):
+            getattr(self.entities, name).extend(getattr(child.entities, name))
+        self.permission_sets.extend(child.permission_sets)
+        self.organization_policies.extend(child.organization_policies)
+        known = set(self.suppressions)
+        self.suppressions.extend(s for s in child.suppressions if s not in known)
+        self.errors.extend(error for error in child.errors if error not in self.errors)
+        self.notes.extend(child.notes)
+        self.paths.extend(child.paths)
+
+    def duplicate_keys(self, duplicates: Sequence[DuplicateKey]) -> None:
+        """A warning for each key written twice: CloudFormation keeps the last one."""
+        for duplicate in dict.fromkeys(duplicates):
+            overridden, winner = duplicate.overridden, duplicate.winner
+            self.errors.append(
+                ParseError(
+                    f"duplicate key '{duplicate.key}': the value at line {overridden.line} "
+                    f"is overridden by the one at line {winner.line} "
+                    "(CloudFormation keeps the last)",
+                    winner,
+                    level="warning",
+                )
+            )
 
     def read_resources(self, tree: LMap) -> None:
         if "Resources" not in tree:
@@ -134,6 +211,8 @@ class _TemplateReader:
                 continue
             if not isinstance(body, LMap):
                 continue
+            if self.decided.get(str(body.get("Condition")), True) is False:
+                continue  # a parent stack's parameters decide it is not deployed
             value_location = resources.value_location(logical_id)
             if (value_location.end_line, value_location.end_column) <= (
                 key_location.line,
@@ -164,8 +243,9 @@ class _TemplateReader:
                         "is not a mapping; they are not read"
                     )
                 properties = LMap(location)
-            resource = Resource(logical_id, resource_type, location, self.path)
-            self.key_locations[logical_id] = key_location
+            address = self.instance.prefix + logical_id
+            resource = Resource(address, resource_type, location, self.instance.unit)
+            self.key_locations[address] = key_location
             handler(self, resource, properties)
 
     # -- suppressions -------------------------------------------------------
@@ -202,7 +282,7 @@ class _TemplateReader:
                 name=Value(identity.name, identity.name_location),
                 path=self.scalar(properties, "Path"),
                 arn=identity.arn,
-                account=THIS_ACCOUNT,
+                account=self.account,
                 partition=self.options.partition,
                 trust_policy=self.policy(properties, "AssumeRolePolicyDocument", "trust"),
                 inline_policies=self.inline_policies(properties),
@@ -220,7 +300,7 @@ class _TemplateReader:
                 name=Value(identity.name, identity.name_location),
                 path=self.scalar(properties, "Path"),
                 arn=identity.arn,
-                account=THIS_ACCOUNT,
+                account=self.account,
                 partition=self.options.partition,
                 groups=self.values(properties, "Groups"),
                 inline_policies=self.inline_policies(properties),
@@ -237,7 +317,7 @@ class _TemplateReader:
                 name=Value(identity.name, identity.name_location),
                 path=self.scalar(properties, "Path"),
                 arn=identity.arn,
-                account=THIS_ACCOUNT,
+                account=self.account,
                 partition=self.options.partition,
                 inline_policies=self.inline_policies(properties),
                 managed_policy_arns=self.values(properties, "ManagedPolicyArns"),
@@ -252,7 +332,7 @@ class _TemplateReader:
                 name=Value(identity.name, identity.name_location),
                 document=self.policy(properties, "PolicyDocument", "identity"),
                 arn=identity.arn,
-                account=THIS_ACCOUNT,
+                account=self.account,
                 path=self.scalar(properties, "Path"),
             )
         )
@@ -333,16 +413,46 @@ class _TemplateReader:
         self.entities.organizations.append(resource)
 
     def sam_function(self, resource: Resource, properties: LMap) -> None:
-        """A SAM function without `Role` gets a role generated from its properties."""
+        """A SAM function without `Role` gets a role generated from its properties
+        (and those `Globals: Function` gives every function)."""
+        properties = self.with_globals(properties, "Function", _SAM_GLOBAL_FUNCTION_PROPERTIES)
         if "Role" in properties or not (
             "AssumeRolePolicyDocument" in properties or "Policies" in properties
         ):
             return
+        self.sam_role(resource, properties, _SAM_DEFAULT_TRUST_SERVICE)
+
+    def sam_state_machine(self, resource: Resource, properties: LMap) -> None:
+        """A SAM state machine without `Role` gets a role from its `Policies`."""
+        if "Role" in properties or "Policies" not in properties:
+            return
+        self.sam_role(resource, properties, _SAM_STATE_MACHINE_TRUST_SERVICE)
+
+    def with_globals(self, properties: LMap, section: str, names: Sequence[str]) -> LMap:
+        """`properties` completed by SAM `Globals` (the resource's own value wins)."""
+        globals_section = self.tree.get("Globals") if self.tree is not None else None
+        defaults = globals_section.get(section) if isinstance(globals_section, LMap) else None
+        if not isinstance(defaults, LMap):
+            return properties
+        missing = [name for name in names if name in defaults and name not in properties]
+        if not missing:
+            return properties
+        merged = LMap(properties.location)
+        for key, value in properties.items():
+            merged.put(key, value, properties.key_location(key), properties.value_location(key))
+        for name in missing:
+            merged.put(
+                name, defaults[name], defaults.key_location(name), defaults.value_location(name)
+            )
+        return merged
+
+    def sam_role(self, resource: Resource, properties: LMap, service: str) -> None:
+        """The role SAM generates for a function or state machine."""
         identity = self.identity(sam_role_id(resource.address))
         trust = self.policy(properties, "AssumeRolePolicyDocument", "trust")
         if trust is None:
             trust = read_policy(
-                _default_lambda_trust(resource.location), resource.location, "trust"
+                _default_service_trust(resource.location, service), resource.location, "trust"
             )
         documents, managed = self.sam_policies(properties)
         self.entities.roles.append(
@@ -351,7 +461,7 @@ class _TemplateReader:
                 name=Value(identity.name, identity.name_location),
                 path=self.scalar(properties, "RolePath"),
                 arn=identity.arn,
-                account=THIS_ACCOUNT,
+                account=self.account,
                 partition=self.options.partition,
                 trust_policy=trust,
                 inline_policies=documents,
@@ -393,7 +503,8 @@ class _TemplateReader:
 
     # -- properties -----------------------------------------------------------
 
-    def identity(self, logical_id: str) -> Identity:
+    def identity(self, address: str) -> Identity:
+        logical_id = address.removeprefix(self.instance.prefix)
         identity = self.resolver.identity(logical_id)
         if identity is None:  # pragma: no cover - every handled type has one
             raise AssertionError(f"no identity for {logical_id}")
@@ -556,8 +667,8 @@ def _rule_ids(node: Any) -> tuple[str, ...]:
     return tuple(rule.upper() for text in texts for rule in _RULE_ID_SEPARATORS.split(text) if rule)
 
 
-def _default_lambda_trust(location: Location) -> LMap:
-    """The trust policy SAM gives a generated function role, located at the function."""
+def _default_service_trust(location: Location, service: str) -> LMap:
+    """The trust policy SAM gives a role it generates, located at its resource."""
 
     def mapping(entries: dict[str, Any]) -> LMap:
         node = LMap(location)
@@ -574,7 +685,7 @@ def _default_lambda_trust(location: Location) -> LMap:
     statement = mapping(
         {
             "Effect": "Allow",
-            "Principal": mapping({"Service": sequence(_SAM_DEFAULT_TRUST_SERVICE)}),
+            "Principal": mapping({"Service": sequence(service)}),
             "Action": sequence("sts:AssumeRole"),
         }
     )
@@ -602,4 +713,8 @@ _HANDLERS: dict[str, Callable[[_TemplateReader, Resource, LMap], None]] = {
     "AWS::Organizations::Policy": _TemplateReader.organization_policy,
     "AWS::Organizations::Organization": _TemplateReader.organization,
     "AWS::Serverless::Function": _TemplateReader.sam_function,
+    "AWS::Serverless::StateMachine": _TemplateReader.sam_state_machine,
+    "AWS::CloudFormation::Stack": nested_stack,
+    "AWS::Serverless::Application": nested_stack,
+    "AWS::CloudFormation::StackSet": stack_set,
 }

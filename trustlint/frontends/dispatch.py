@@ -22,7 +22,7 @@ from typing import Any
 from trustlint.discover import CANDIDATE_SUFFIXES, TERRAFORM_SUFFIX, project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
-from trustlint.frontends.yaml_loader import LoadError, load_json, load_yaml
+from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
 from trustlint.tree import LMap
 
@@ -151,8 +151,13 @@ def _load_file(path: Path, relative: str, root: Path, options: LoadOptions) -> S
     if _SNIFFED_KEYS.search(text) is None and "statement" not in text.lower():
         return None
     as_json = _is_json(path, text)
+    duplicates: list[DuplicateKey] = []
     try:
-        tree = _parse(text, relative, as_json, options)
+        tree = _parse(text, relative, as_json, options, duplicates)
+        if duplicates and not _is_template(tree):
+            # A template is read as CloudFormation reads it (the last key
+            # wins, with a warning); anything else with a duplicate key is broken.
+            raise duplicates[0].load_error
     except LoadError as error:
         if not _worth_reporting(text, error):
             return None
@@ -166,11 +171,27 @@ def _load_file(path: Path, relative: str, root: Path, options: LoadOptions) -> S
             error.line,
             error.column,
         )
-    return _read_tree(tree, text, relative, root, options)
+    return _read_tree(tree, text, relative, root, options, duplicates=duplicates)
+
+
+def _is_template(tree: Any) -> bool:
+    if not isinstance(tree, LMap):
+        return False
+    if "AWSTemplateFormatVersion" not in tree and "Resources" not in tree:
+        return False
+    from trustlint.frontends import cloudformation
+
+    return cloudformation.is_template(tree)
 
 
 def _read_tree(
-    tree: Any, text: str, relative: str, root: Path, options: LoadOptions
+    tree: Any,
+    text: str,
+    relative: str,
+    root: Path,
+    options: LoadOptions,
+    *,
+    duplicates: list[DuplicateKey] | None = None,
 ) -> SourceUnit | None:
     if not isinstance(tree, LMap):
         return None
@@ -185,7 +206,9 @@ def _read_tree(
         from trustlint.frontends import cloudformation
 
         if cloudformation.is_template(tree):
-            return cloudformation.read_template(tree, relative, text, options)
+            return cloudformation.read_template(
+                tree, relative, text, options, duplicates=duplicates or (), root=os.fspath(root)
+            )
     from trustlint.frontends.policy_json import read_policy_json
 
     return read_policy_json(tree, relative, options)
@@ -201,9 +224,17 @@ def _is_json(path: Path, text: str) -> bool:
     return text.lstrip().startswith("{")
 
 
-def _parse(text: str, relative: str, as_json: bool, options: LoadOptions) -> Any:
+def _parse(
+    text: str, relative: str, as_json: bool, options: LoadOptions, duplicates: list[DuplicateKey]
+) -> Any:
     load = load_json if as_json else load_yaml
-    return load(text, relative, max_nodes=options.max_nodes, max_depth=options.max_depth)
+    return load(
+        text,
+        relative,
+        max_nodes=options.max_nodes,
+        max_depth=options.max_depth,
+        duplicates=duplicates,
+    )
 
 
 def _worth_reporting(text: str, error: LoadError) -> bool:

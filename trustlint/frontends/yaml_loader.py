@@ -5,8 +5,10 @@ every key and value keeps its line and column. Safe by construction: no
 Python tags are ever constructed; CloudFormation short forms (`!Ref`,
 `!GetAtt`, `!Sub`, ...) become their long form (`{"Ref": ...}`,
 `{"Fn::GetAtt": [...]}`) and any other `!Tag` becomes `{"Fn::Tag": ...}`,
-as cfn-lint reads them. Duplicate keys, alias expansion beyond a budget and
-nesting beyond a depth limit are load errors, not crashes.
+as cfn-lint reads them. Alias expansion beyond a budget and nesting beyond a
+depth limit are load errors, not crashes. A duplicate key is a load error
+too, unless the caller collects duplicates: then the last one wins, as
+CloudFormation reads a template, and each override is recorded.
 
 JSON goes through the same path: JSON is YAML but for tab indentation, and a
 tab can only occur outside strings in valid JSON, so replacing it by a space
@@ -25,6 +27,7 @@ the last child or the last non-blank character.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -74,15 +77,40 @@ class LoadError(TextError):
     """The text is not valid YAML/JSON, or exceeds a limit. Positions are 1-based."""
 
 
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key written twice in one mapping: `overridden` loses to `winner`."""
+
+    key: str
+    overridden: Location
+    winner: Location
+
+    @property
+    def load_error(self) -> LoadError:
+        """The error a reader that does not accept duplicates reports, at the second key."""
+        return LoadError(
+            f"duplicate key '{self.key}' (first defined at line {self.overridden.line})",
+            self.winner.line,
+            self.winner.column,
+        )
+
+
 def load_yaml(
     text: str,
     path: str,
     *,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    duplicates: list[DuplicateKey] | None = None,
 ) -> Any:
-    """Parse one YAML document into a located tree; an empty document is None."""
-    return _Builder(path, text, max_nodes, max_depth, json_mode=False).load(text)
+    """Parse one YAML document into a located tree; an empty document is None.
+
+    With `duplicates`, a key written twice in a mapping keeps its last value
+    and the override is appended there; without, it is a `LoadError`.
+    """
+    builder = _Builder(path, text, max_nodes, max_depth, json_mode=False)
+    builder.duplicates = duplicates
+    return builder.load(text)
 
 
 def load_json(
@@ -91,9 +119,14 @@ def load_json(
     *,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    duplicates: list[DuplicateKey] | None = None,
 ) -> Any:
-    """Parse a JSON document into a located tree (numbers read as JSON reads them)."""
+    """Parse a JSON document into a located tree (numbers read as JSON reads them).
+
+    `duplicates` as for `load_yaml`.
+    """
     builder = _Builder(path, text, max_nodes, max_depth, json_mode=True)
+    builder.duplicates = duplicates
     yaml_text = text.replace("\t", " ")
     if _COLON_ON_A_LATER_LINE.search(yaml_text):
         yaml_text = _colons_after_keys(yaml_text)
@@ -138,6 +171,8 @@ class _Builder:
         self._lines: list[str] | None = None
         self._shifts: dict[int, list[tuple[int, int]]] = {}
         """0-based line -> (column in the rewritten text, columns removed up to there)."""
+        self.duplicates: list[DuplicateKey] | None = None
+        """Where duplicate keys are recorded (the last wins); None: they are errors."""
 
     def load(self, text: str) -> Any:
         try:
@@ -362,8 +397,8 @@ class _Builder:
     def mapping(self, node: yaml.MappingNode, depth: int) -> LMap:
         location = self.location(node)
         merged: dict[str, tuple[Any, Location, Location]] = {}
-        explicit: list[tuple[str, Any, Location, Location]] = []
-        explicit_keys: dict[str, Location] = {}
+        explicit: dict[str, tuple[Any, Location, Location]] = {}
+        last_value: Location | None = None
         last_is_alias = False
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
@@ -374,25 +409,24 @@ class _Builder:
                 raise LoadError("mapping keys must be strings", line, column)
             key = str(key_node.value)
             key_location = self.location(key_node)
-            if key in explicit_keys:
-                raise LoadError(
-                    f"duplicate key '{key}' (first defined at line {explicit_keys[key].line})",
-                    key_location.line,
-                    key_location.column,
-                )
-            explicit_keys[key] = key_location
+            if key in explicit:
+                duplicate = DuplicateKey(key, explicit[key][1], key_location)
+                if self.duplicates is None:
+                    raise duplicate.load_error
+                self.duplicates.append(duplicate)
             value = self.build(value_node, depth + 1)
-            explicit.append((key, value, key_location, self.value_location(value_node, value)))
+            last_value = self.value_location(value_node, value)
+            explicit[key] = (value, key_location, last_value)
             last_is_alias = value_node.start_mark.index < key_node.end_mark.index
         mapping = LMap(location)
         # As YAML merges: keys written in the mapping override merged ones.
         for key, (value, key_location, value_location) in merged.items():
-            if key not in explicit_keys:
+            if key not in explicit:
                 mapping.put(key, value, key_location, value_location)
-        for key, value, key_location, value_location in explicit:
+        for key, (value, key_location, value_location) in explicit.items():
             mapping.put(key, value, key_location, value_location)
-        if not node.flow_style and explicit:
-            mapping.location = self.block_end(location, explicit[-1][3], node, last_is_alias)
+        if not node.flow_style and last_value is not None:
+            mapping.location = self.block_end(location, last_value, node, last_is_alias)
         return mapping
 
     def block_end(

@@ -265,7 +265,7 @@ def _parse_error_notifications(
     }
     return [
         sarif.Notification(
-            level="error",
+            level=finding.level,
             message=sarif.Message(
                 text=for_sarif_message(f"{finding.location.path}: {finding.message}")
             ),
