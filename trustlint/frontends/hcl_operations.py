@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet, Site, Step
+from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet, OpenObject, Site, Step
 from trustlint.model import Location, Unknown
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
@@ -278,6 +278,8 @@ def _step(value: Any, step: Step) -> Any:
         text = key if isinstance(key, str) else template_text(key)
         if isinstance(text, str) and text in value:
             return value[text]
+        if isinstance(value, OpenObject):
+            return Unknown(str(text), value.location, f"'{text}' is known only after deployment")
         raise EvalError(f"no attribute or key '{text}'")
     if isinstance(value, list):
         if step.kind == "attr":

@@ -116,6 +116,13 @@ class LSet(LList):
     __slots__ = ()
 
 
+class OpenObject(LMap):
+    """An object of which only some attributes are listed (a resource instance:
+    AWS assigns the others); reading one not listed is unknown, not an error."""
+
+    __slots__ = ()
+
+
 # -- where a value is read from -----------------------------------------------
 
 
