@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from trustlint.discover import project_path
@@ -483,13 +484,16 @@ class ModuleScope(Scope):
         self, address: _Address, steps: Sequence[Step], site: Site
     ) -> tuple[Any, int]:
         used = 1
-        target: _Address | Unknown = address
+        target: _Address | Unknown = address.at(self._plain_instance(address.block))
         if len(steps) > used and steps[used].kind == "index":
             target = self._indexed_instance(address, steps[used].key, site)
             used += 1
         elif len(steps) > used and steps[used].kind == "splat":
             return self._resource_splat(address, steps[used].sub, site), used + 1
-        elif self._known_instances(address.block) is not None:
+        elif (known := self._known_instances(address.block)) is not None:
+            if len(steps) <= used or steps[used].kind != "attr":
+                # `for_each = aws_iam_role.x`, `values(aws_iam_role.x)`: all instances.
+                return self._all_instances(address, known, site), used
             target = site.unknown(f"{address.full} has instances; one is read by its key")
         if isinstance(target, Unknown):
             return target, len(steps)
@@ -498,9 +502,9 @@ class ModuleScope(Scope):
             value = self.resource_object(target, site)
             return apply_steps(value, steps[used:], site), len(steps)
         if len(steps) <= used or steps[used].kind != "attr":
-            if target is not address or not is_repeated(address.block.attributes):
-                return self.resource_object(target, site), used
-            return site.unknown(f"{address.full} as a whole is not evaluated"), len(steps)
+            if used == 1 and is_repeated(address.block.attributes):
+                return site.unknown(f"{address.full} as a whole is not known"), len(steps)
+            return self.resource_object(target, site), used
         if self.count_is_zero(address.block):
             raise EvalError(f"{address.full} is not created (count or for_each is empty)")
         return self.resource_attribute(target, str(steps[used].key), site), used + 1
@@ -508,15 +512,28 @@ class ModuleScope(Scope):
     def _indexed_instance(self, address: _Address, key: Any, site: Site) -> _Address | Unknown:
         """`x[key]`: the instance the key selects; the block itself when its
         instances are not known (the reference then resolves like the plain one)."""
-        instances = self._known_instances(address.block)
-        if instances is None:
+        if not is_repeated(address.block.attributes):
             return address
+        instances = self.instances(address.block)
+        if isinstance(instances, Unknown):
+            return address.at(self._plain_instance(address.block))
         found = find_instance(instances, key)
         if isinstance(found, Unknown):
             return site.unknown(f"the instance of {address.full} it selects is not known")
         if found is None:
             raise EvalError(f"{address.full}[...] selects an instance that is not created")
         return address.at(found)
+
+    def _all_instances(self, address: _Address, instances: list[Instance], site: Site) -> Any:
+        """A resource with count (a list of its instances) or for_each (a map by key)."""
+        if "for_each" in address.block.attributes:
+            mapping = LMap(address.block.location)
+            for instance in instances:
+                value = self.resource_object(address.at(instance), site)
+                mapping.put(str(instance.key), value, site.location, site.location)
+            return mapping
+        values = [(self.resource_object(address.at(i), site), site.location) for i in instances]
+        return instance_list(values, site.location)
 
     def _known_instances(self, block: Block) -> list[Instance] | None:
         """The instances of a block with count or for_each, when they are known."""
@@ -644,6 +661,21 @@ class ModuleScope(Scope):
             return Unknown(text, where.value_location, found)
         return found
 
+    def expanded(self, block: Block) -> list[Instance]:
+        """The instances of a block; when they are not known, one whose `count` or
+        `each` is that unknown, so that what depends on it says why."""
+        instances = self.instances(block)
+        if not isinstance(instances, Unknown):
+            return instances
+        name = "count" if "count" in block.attributes else "each"
+        return [Instance(None, MappingProxyType({name: instances}))]
+
+    def _plain_instance(self, block: Block) -> Instance:
+        """What a reference without an index reads: the block itself, whose
+        `count` / `each` are unknown when its instances are."""
+        instances = self.instances(block)
+        return self.expanded(block)[0] if isinstance(instances, Unknown) else SINGLE
+
     def count_is_zero(self, block: Block) -> bool:
         if not is_repeated(block.attributes):
             return False
@@ -660,7 +692,7 @@ class ModuleScope(Scope):
         if block is None and f"data.{key}" in self.broken:
             return site.unknown(f"data.{key} has a syntax error"), len(steps)
         used = 2
-        instance = SINGLE
+        instance = self._plain_instance(block) if block is not None else SINGLE
         known = self._known_instances(block) if block is not None else None
         if len(steps) > used and steps[used].kind == "index":
             if known is not None:
@@ -782,10 +814,8 @@ class ModuleScope(Scope):
         block = self.calls.get(name)
         if block is None:
             return []
-        instances = self.instances(block)
-        if isinstance(instances, Unknown):
-            instances = [SINGLE]
-        elif not instances:
+        instances = self.expanded(block)
+        if not instances:
             label = f"{self.prefix}module.{name}"
             self.project.note(f"{label} is not created (count or for_each is empty)")
         found = (self.child(name, instance) for instance in instances)
@@ -1482,11 +1512,9 @@ class _Entities:
             builder = _BUILDERS.get(address.resource_type)
             if builder is None:
                 continue
-            instances = module.instances(address.block)
-            if isinstance(instances, Unknown):
-                # Not known: one entity, whose `count.*` / `each.*` stay unknown.
-                instances = [SINGLE]
-            elif not instances:
+            # Not known: one entity, whose `count.*` / `each.*` stay unknown.
+            instances = module.expanded(address.block)
+            if not instances:
                 self.project.note(f"{address.full} is not created (count or for_each is empty)")
                 continue
             for instance in instances:
