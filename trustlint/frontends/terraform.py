@@ -88,6 +88,9 @@ from trustlint.tree import Alternatives, LList, LMap
 
 MAX_MODULE_NESTING = 16
 """Local module calls deeper than this are not followed (a note says so)."""
+MAX_INSTANCES_PER_LOAD = 1024
+"""`count` / `for_each` instances expanded in one load (module instances multiply
+those of the blocks they hold); beyond it, instances are unknown."""
 MAX_REFERENCE_CHAIN = 48
 """Locals, variables and outputs being evaluated at once; beyond it, `Unknown`."""
 
@@ -152,6 +155,7 @@ class _Project:
         self.notes: dict[str, None] = {}
         self.suppressions: dict[Location, Suppression] = {}
         self.active: set[tuple[str, ...]] = set()
+        self.instances_left = MAX_INSTANCES_PER_LOAD
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
 
@@ -656,9 +660,13 @@ class ModuleScope(Scope):
             where = for_each
         else:
             return [SINGLE]
+        if isinstance(found, list) and len(found) > self.project.instances_left:
+            found = f"more than {MAX_INSTANCES_PER_LOAD} instances in this configuration"
+            self.project.note(f"{_block_label(block)}: {found}; its instances are not expanded")
         if isinstance(found, str):
             text = where.file.node_text(where.expression)[:200]
             return Unknown(text, where.value_location, found)
+        self.project.instances_left -= len(found)
         return found
 
     def expanded(self, block: Block) -> list[Instance]:
@@ -775,7 +783,7 @@ class ModuleScope(Scope):
         used = 1
         block = self.calls.get(name)
         known = self._known_instances(block) if block is not None else None
-        instance = SINGLE
+        instance = self._plain_instance(block) if block is not None else SINGLE
         if len(steps) > used and steps[used].kind == "index":
             if known is not None:
                 found = find_instance(known, steps[used].key)
