@@ -53,14 +53,18 @@ def test_an_index_a_splat_and_a_whole_resource_read_its_instances() -> None:
     }
 
 
-def test_module_calls_with_count_are_instances_and_read_by_index() -> None:
+def test_module_calls_with_count_are_instances_read_by_index_and_splat() -> None:
     unit = load("instances")
     users = {u.resource.address: u.name.value for u in unit.users}
     assert users == {
         "module.users[0].aws_iam_user.this": "user-0",
         "module.users[1].aws_iam_user.this": "user-1",
     }
-    (membership,) = unit.memberships
-    assert membership.group.value == "ops"
-    assert [user.value for user in membership.users] == ["user-1"]
-    assert span(membership.users[0].location) == (78, 12, 78, 32)
+    second, every = unit.memberships
+    assert second.group.value == "ops"
+    assert [user.value for user in second.users] == ["user-1"]
+    assert span(second.users[0].location) == (78, 12, 78, 32)
+    # `module.users[*].name`: the output of each instance, in index order.
+    assert every.group.value == "dev"
+    assert [user.value for user in every.users] == ["user-0", "user-1"]
+    assert span(every.users[0].location) == (84, 11, 84, 31)

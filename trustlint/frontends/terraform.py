@@ -795,6 +795,8 @@ class ModuleScope(Scope):
                     raise EvalError(f"module.{name}[...] selects an instance that is not created")
                 instance = found
             used += 1
+        elif len(steps) > used and steps[used].kind == "splat" and block is not None:
+            return self._module_splat(name, block, steps[used].sub, site), used + 1
         elif known is not None:
             return site.unknown(f"module.{name} has instances; one is read by its key"), len(steps)
         if len(steps) <= used or steps[used].kind != "attr":
@@ -806,6 +808,24 @@ class ModuleScope(Scope):
                 used + 1
             )
         return child.output(output, site), used + 1
+
+    def _module_splat(self, name: str, block: Block, sub: Sequence[Step], site: Site) -> Any:
+        """`module.x[*].output`: the output of each instance of a call with count."""
+        instances = self.instances(block)
+        if isinstance(instances, Unknown):
+            return site.unknown(f"module.{name}[*] has a number of instances not known")
+        if "for_each" in block.attributes:
+            raise EvalError(f"module.{name} has for_each: its instances are read by key")
+        if not sub or sub[0].kind != "attr":
+            return site.unknown(f"module.{name}[*] as a whole is not evaluated")
+        values: list[tuple[Any, Location]] = []
+        for instance in instances:
+            child = self.child(name, instance)
+            if child is None:
+                return site.unknown(f"module.{name} is not a local module that could be read")
+            value = apply_steps(child.output(str(sub[0].key), site), sub[1:], site)
+            values.append((value, site.location))
+        return instance_list(values, site.location)
 
     def output(self, name: str, site: Site) -> Any:
         block = self.outputs.get(name)
