@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from terraform_helpers import load, role, span
 
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.terraform import load_module
 from trustlint.model import THIS_ACCOUNT, Unknown
 
 
@@ -68,3 +72,21 @@ def test_module_calls_with_count_are_instances_read_by_index_and_splat() -> None
     assert every.group.value == "dev"
     assert [user.value for user in every.users] == ["user-0", "user-1"]
     assert span(every.users[0].location) == (84, 11, 84, 31)
+
+
+def test_a_set_variable_is_sorted_and_without_duplicates_as_terraform_makes_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "names" {\n  type    = set(string)\n  default = ["ops", "dev", "ops"]\n}\n\n'
+        'resource "aws_iam_group_membership" "all" {\n  name  = "all"\n  group = "g"\n'
+        "  users = tolist(var.names)\n}\n",
+        encoding="utf-8",
+    )
+    (membership,) = load_module(tmp_path, tmp_path, LoadOptions()).memberships
+    assert [user.value for user in membership.users] == ["dev", "ops"]
+    # Each element keeps where it was first written.
+    assert [span(user.location) for user in membership.users] == [
+        (3, 21, 3, 26),
+        (3, 14, 3, 19),
+    ]

@@ -1115,10 +1115,17 @@ class _TypeConversion:
         if name == "optional":
             return self.convert(value, arguments[0])
         if name in ("list", "set") and isinstance(value, LList):
+            items = [
+                (self.convert(item, arguments[0]), value.item_location(index))
+                for index, item in enumerate(value)
+            ]
+            if name == "set" and all(isinstance(item, str) for item, _ in items):
+                # A set of strings is ordered and without duplicates, as `toset()` makes it.
+                items = sorted(dict(reversed(items)).items())
             # A `set(...)` variable can be a `for_each`, as `toset()` can.
             result = LSet(value.location) if name == "set" else LList(value.location)
-            for index, item in enumerate(value):
-                result.add(self.convert(item, arguments[0]), value.item_location(index))
+            for item, location in items:
+                result.add(item, location)
             return result
         if name == "map" and isinstance(value, LMap):
             mapping = LMap(value.location)
