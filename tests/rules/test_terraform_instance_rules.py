@@ -104,3 +104,11 @@ def test_module_call_with_for_each_names_its_instances(project: Project) -> None
 
 def test_an_undeterminable_for_each_or_count_gives_no_finding(project: Project) -> None:
     assert scan(project, "unknown_for_each", ["TL001", "TL002", "TL013"]) == []
+
+
+def test_a_policy_document_per_key_is_read_by_each_key(project: Project) -> None:
+    findings = scan(project, "data_for_each_by_key", ["TL002"])
+    # The principal is written in the local; the vendor's document has an ExternalId.
+    assert where(findings) == [
+        ("TL002", "data_for_each_by_key/main.tf", 3, 30, 'Role aws_iam_role.r["ci"]')
+    ]
