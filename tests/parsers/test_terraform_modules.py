@@ -64,21 +64,23 @@ def test_a_variable_without_any_value_stays_unknown() -> None:
     assert isinstance(probe.arn, Unknown)
 
 
-def test_count_zero_is_not_built_and_counted_resources_stay_one_entity() -> None:
+def test_count_zero_is_not_built_and_counted_resources_are_one_entity_per_instance() -> None:
     unit = load("counted_resources")
     assert [r.resource.address for r in unit.roles] == [
-        "aws_iam_role.enabled",
-        "aws_iam_role.per_key",
-        "aws_iam_role.single",
+        "aws_iam_role.enabled[0]",
+        "aws_iam_role.enabled[1]",
+        'aws_iam_role.per_key["a"]',
+        'aws_iam_role.per_key["b"]',
+        "aws_iam_role.single[0]",
     ]
     assert unit.notes == ("aws_iam_role.disabled is not created (count or for_each is empty)",)
-    enabled = role(unit, "aws_iam_role.enabled")
-    assert isinstance(enabled.name.value, Unknown)
-    assert enabled.name.value.reason == "count.* differs per instance"
-    assert span(enabled.name.location) == (13, 24, 13, 48)
+    second = role(unit, "aws_iam_role.enabled[1]")
+    assert second.name.value == "enabled-1"
+    assert span(second.name.location) == (13, 24, 13, 48)
+    assert second.arn == "arn:aws:iam::<this-account>:role/enabled-1"
 
 
-def test_index_and_splat_on_counted_resources_resolve_like_the_plain_reference() -> None:
+def test_index_and_splat_on_counted_resources_select_their_instances() -> None:
     targets = {
         a.resource.address: (a.target.value, span(a.target.location))
         for a in load("counted_resources").attachments

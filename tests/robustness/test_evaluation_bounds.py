@@ -13,6 +13,7 @@ import pytest
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.dispatch import load_file, printable
+from trustlint.frontends.terraform import MAX_INSTANCES_PER_LOAD, load_module
 from trustlint.frontends.yaml_loader import LoadError, load_yaml
 from trustlint.model import Location, Principal, SourceUnit, Unknown
 from trustlint.tree import (
@@ -377,3 +378,36 @@ def test_policy_in_a_json_string_nested_too_deep_is_an_invalid_policy(tmp_path: 
     assert [defect.message for defect in role.trust_policy.defects] == [
         "policy document is nested deeper than 256 levels"
     ]
+
+
+def _write_module(directory: Path, text: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "main.tf").write_text(text, encoding="utf-8")
+
+
+def test_terraform_instances_multiplied_by_module_calls_stop_at_the_load_budget(
+    tmp_path: Path,
+) -> None:
+    _write_module(tmp_path, 'module "a" {\n  source = "./a"\n  count  = 40\n}\n')
+    _write_module(tmp_path / "a", 'module "b" {\n  source = "../b"\n  count  = 40\n}\n')
+    _write_module(
+        tmp_path / "b",
+        'resource "aws_iam_user" "u" {\n  count = 40\n  name  = "u-${count.index}"\n}\n',
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    # 40 x 40 x 40 instances would be 64,000 users; past the budget the
+    # instances are not expanded and what depends on count.index is unknown.
+    assert len(unit.users) < 2 * MAX_INSTANCES_PER_LOAD
+    assert any(isinstance(user.name.value, Unknown) for user in unit.users)
+    assert any("instances are not expanded" in note for note in unit.notes)
+
+
+def test_a_for_each_over_its_own_resource_is_unknown_not_a_hang(tmp_path: Path) -> None:
+    _write_module(
+        tmp_path,
+        'resource "aws_iam_user" "self" {\n  for_each = aws_iam_user.self\n'
+        "  name     = each.key\n}\n",
+    )
+    (user,) = load_module(tmp_path, tmp_path, LoadOptions()).users
+    assert user.resource.address == "aws_iam_user.self"
+    assert isinstance(user.name.value, Unknown)

@@ -32,7 +32,7 @@ from trustlint.frontends.hcl_operations import (
 )
 from trustlint.frontends.hcl_syntax import HclFile, decode_escapes, read_body, string_content
 from trustlint.frontends.hcl_templates import TemplateRenderer
-from trustlint.frontends.hcl_values import EvalError, Site, Step, clip
+from trustlint.frontends.hcl_values import EvalError, Site, Step, clip, with_null_key
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, Branch, LList, LMap
 
@@ -259,6 +259,8 @@ class Evaluator:
                 )
             value = without_nulls(self.evaluate_nested(value_node))
             if value is None:
+                # Left out of the map (a policy omits it), yet read as null.
+                result = with_null_key(result, key)
                 continue
             result.put(key, value, self.file.location(key_node), self.file.location(value_node))
         return result

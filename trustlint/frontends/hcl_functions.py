@@ -22,7 +22,14 @@ from trustlint.frontends.hcl_operations import (
     values_equal,
 )
 from trustlint.frontends.hcl_syntax import HclFile
-from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet, MappedStr, Site
+from trustlint.frontends.hcl_values import (
+    EncodedJson,
+    EvalError,
+    LSet,
+    MappedStr,
+    ObjectWithNulls,
+    Site,
+)
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, LList, LMap
 
@@ -79,7 +86,8 @@ def apply_function(function: Function, call: Call, args: list[Any]) -> Any:
     """`function` applied to evaluated arguments: once per branch of `Alternatives`,
     and `Unknown` for unresolved ones unless the function looks at them itself."""
     if call.name in _UNKNOWN_AWARE:
-        return _call_function(function, call, args)
+        # Unresolved values reach the function; undecided conditionals do not.
+        return lift(args, lambda *values: _call_function(function, call, list(values)), call.site)
     return lift(args, lambda *values: _call_known(function, call, list(values)), call.site)
 
 
@@ -244,13 +252,16 @@ def _join(call: Call, args: list[Any]) -> Any:
     if len(args) < 2:
         raise EvalError("join() needs a separator and a list")
     separator = _string(call, args[0])
+    items = [item for value in args[1:] for item in _a_list(call, value)]
+    if len(items) == 1 and isinstance(items[0], str | EncodedJson):
+        # The one element as it is: a policy in it keeps where it was written.
+        return items[0]
     texts: list[str] = []
-    for value in args[1:]:
-        for item in _a_list(call, value):
-            text = template_text(item)
-            if isinstance(text, Unknown):
-                return call.site.unknown("join() of a list with items that are not known")
-            texts.append(text)
+    for item in items:
+        text = template_text(item)
+        if isinstance(text, Unknown):
+            return call.site.unknown("join() of a list with items that are not known")
+        texts.append(text)
     return separator.join(texts)
 
 
@@ -300,6 +311,8 @@ def _lookup(call: Call, args: list[Any]) -> Any:
     text = _string(call, key)
     if text in mapping:
         return mapping[text]
+    if isinstance(mapping, ObjectWithNulls) and text in mapping.null_keys:
+        return None
     if len(args) == 3:
         return args[2]
     raise EvalError(f"lookup(): no key '{text}'")

@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet, Site, Step
+from trustlint.frontends.hcl_values import (
+    EncodedJson,
+    EvalError,
+    LSet,
+    ObjectWithNulls,
+    OpenObject,
+    Site,
+    Step,
+)
 from trustlint.model import Location, Unknown
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
@@ -231,13 +239,16 @@ def without_nulls(value: Any) -> Any:
 
 
 def iteration(collection: Any) -> list[tuple[Any, Any, Location]] | None:
-    """(key, value, location) of each element of a list, set or map; None for others."""
+    """(key, value, location) of each element of a list, set or map; None for others.
+
+    A map is iterated in the lexical order of its keys, as Terraform does.
+    """
     if isinstance(collection, LSet):
         return [(v, v, collection.item_location(i)) for i, v in enumerate(collection)]
     if isinstance(collection, LList):
         return [(i, v, collection.item_location(i)) for i, v in enumerate(collection)]
     if isinstance(collection, LMap):
-        return [(k, v, collection.value_location(k)) for k, v in collection.items()]
+        return [(k, collection[k], collection.value_location(k)) for k in sorted(collection)]
     if isinstance(collection, list):
         return [(i, v, Location("", 1, 1, 1, 1)) for i, v in enumerate(collection)]
     return None
@@ -278,6 +289,10 @@ def _step(value: Any, step: Step) -> Any:
         text = key if isinstance(key, str) else template_text(key)
         if isinstance(text, str) and text in value:
             return value[text]
+        if isinstance(value, ObjectWithNulls) and text in value.null_keys:
+            return None
+        if isinstance(value, OpenObject):
+            return Unknown(str(text), value.location, f"'{text}' is known only after deployment")
         raise EvalError(f"no attribute or key '{text}'")
     if isinstance(value, list):
         if step.kind == "attr":

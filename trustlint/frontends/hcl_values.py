@@ -116,6 +116,37 @@ class LSet(LList):
     __slots__ = ()
 
 
+class OpenObject(LMap):
+    """An object of which only some attributes are listed (a resource instance:
+    AWS assigns the others); reading one not listed is unknown, not an error."""
+
+    __slots__ = ()
+
+
+class ObjectWithNulls(LMap):
+    """An object some of whose attributes are null: they are not keys of the map
+    (a policy written with them omits them), but reading one gives null, as
+    Terraform does, instead of the error a missing attribute is."""
+
+    __slots__ = ("null_keys",)
+
+    def __init__(self, location: Location) -> None:
+        super().__init__(location)
+        self.null_keys: frozenset[str] = frozenset()
+
+
+def with_null_key(mapping: LMap, key: str) -> LMap:
+    """`mapping` (an object being built) noting that attribute `key` is null."""
+    if not isinstance(mapping, ObjectWithNulls):
+        copied = ObjectWithNulls(mapping.location)
+        for name, value in mapping.items():
+            copied.put(name, value, mapping.key_location(name), mapping.value_location(name))
+        mapping = copied
+    mapping.pop(key, None)
+    mapping.null_keys = mapping.null_keys | {key}
+    return mapping
+
+
 # -- where a value is read from -----------------------------------------------
 
 

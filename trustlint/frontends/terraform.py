@@ -10,29 +10,52 @@ the names and ARNs of IAM resources, `data.aws_caller_identity` (this account),
 `data.aws_iam_policy_document` (its statements as a located tree) and the
 outputs of local modules. Anything else is `Unknown`.
 
-A resource with `count` or `for_each` stays one entity (an index on it resolves
-like the plain reference); one whose `count` is 0 or whose `for_each` is empty
-is not built. Blocks holding a syntax error are never built: a truncated policy
-must not become a finding.
+A resource, data source or module call with `count` or `for_each` over values
+the files determine is one instance per index or key (`hcl_instances`), addressed
+as Terraform addresses it (`aws_iam_role.partner["backup"]`); when they are not
+known it stays one entity whose `count.*` / `each.*` are unknown. One whose
+`count` is 0 or whose `for_each` is empty is not built. Blocks holding a syntax
+error are never built: a truncated policy must not become a finding.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.frontends.hcl_eval import EvalBudget, Evaluator, Scope
+from trustlint.frontends.hcl_instances import (
+    NO_BINDINGS,
+    SINGLE,
+    Instance,
+    InstanceKey,
+    count_instances,
+    find_instance,
+    for_each_instances,
+    instance_list,
+    is_repeated,
+)
 from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.hcl_operations import apply_steps, iteration, without_nulls
 from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, parse_hcl, read_body
 from trustlint.frontends.hcl_syntax_errors import syntax_problem
-from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Site, Step
+from trustlint.frontends.hcl_values import (
+    EncodedJson,
+    EvalError,
+    LSet,
+    MappedStr,
+    OpenObject,
+    Site,
+    Step,
+)
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (
@@ -65,10 +88,14 @@ from trustlint.tree import Alternatives, LList, LMap
 
 MAX_MODULE_NESTING = 16
 """Local module calls deeper than this are not followed (a note says so)."""
+MAX_INSTANCES_PER_LOAD = 1024
+"""`count` / `for_each` instances expanded in one load (module instances multiply
+those of the blocks they hold); beyond it, instances are unknown."""
 MAX_REFERENCE_CHAIN = 48
 """Locals, variables and outputs being evaluated at once; beyond it, `Unknown`."""
 
 _MODULE_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_META_ARGUMENTS = frozenset({"count", "for_each", "provider", "depends_on", "lifecycle"})
 _DEFAULT_POLICY_VERSION = "2012-10-17"
 _TFVARS_NAMES = ("terraform.tfvars", "terraform.tfvars.json")
 
@@ -128,6 +155,7 @@ class _Project:
         self.notes: dict[str, None] = {}
         self.suppressions: dict[Location, Suppression] = {}
         self.active: set[tuple[str, ...]] = set()
+        self.instances_left = MAX_INSTANCES_PER_LOAD
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
 
@@ -209,7 +237,13 @@ class _Address:
     name: str
     block: Block
     full: str
-    """With the module prefix: `module.app.aws_iam_role.exec`."""
+    """With the module prefix and instance key: `module.app.aws_iam_role.exec[0]`."""
+    instance: Instance = SINGLE
+    """The instance of the block (its key and `count` / `each` bindings)."""
+
+    def at(self, instance: Instance) -> _Address:
+        """The address of one instance of this block."""
+        return replace(self, full=self.full + instance.suffix, instance=instance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +292,12 @@ class ModuleScope(Scope):
         self.outputs: dict[str, Block] = {}
         self.broken: set[str] = set()
         self._cache: dict[tuple[str, ...], Any] = {}
-        self._children: dict[str, ModuleScope | None] = {}
-        self._counts: dict[int, int | None] = {}
+        self._children: dict[tuple[str, InstanceKey], ModuleScope | None] = {}
+        self._instances: dict[int, list[Instance] | Unknown] = {}
+        self.instance_bindings: Mapping[str, Any] = NO_BINDINGS
+        """`count` / `each` of the block instance this view of the module builds."""
+        self.unbound = self
+        """This module without instance bindings: where locals, variables and outputs are read."""
         self._tfvars: dict[str, Any] | None = None
         for path in _module_files(directory):
             file = project.hcl_file(path)
@@ -311,7 +349,17 @@ class ModuleScope(Scope):
     # -- evaluation ------------------------------------------------------------------
 
     def evaluator(self, file: HclFile, bindings: Mapping[str, Any] | None = None) -> Evaluator:
+        if self.instance_bindings:
+            bindings = {**self.instance_bindings, **(bindings or {})}
         return Evaluator(file, self, bindings, self.project.budget)
+
+    def for_instance(self, instance: Instance) -> ModuleScope:
+        """This module as one instance of a block sees it: with its `count` / `each`."""
+        if not instance.bindings:
+            return self.unbound
+        view = copy.copy(self.unbound)
+        view.instance_bindings = instance.bindings
+        return view
 
     def evaluate(self, attribute: Attribute, bindings: Mapping[str, Any] | None = None) -> Any:
         return self.evaluator(attribute.file, bindings).evaluate(attribute.expression)
@@ -380,13 +428,13 @@ class ModuleScope(Scope):
         elif self.inputs is None and name in self.tfvars():
             value = self.tfvars()[name]
         elif "default" in block.attributes:
-            value = self.evaluate(block.attributes["default"])
+            value = self.unbound.evaluate(block.attributes["default"])
         else:
             return Unknown(f"var.{name}", block.location, f"variable {name} has no value")
         type_attribute = block.attributes.get("type")
         if type_attribute is None:
             return value
-        return _TypeConversion(self.evaluator(type_attribute.file)).convert(
+        return _TypeConversion(self.unbound.evaluator(type_attribute.file)).convert(
             value, type_attribute.expression
         )
 
@@ -432,7 +480,7 @@ class ModuleScope(Scope):
         if attribute is None:
             reason = "has a syntax error" if f"local.{name}" in self.broken else "is not declared"
             return site.unknown(f"local.{name} {reason}")
-        return self._cached(("local", name), lambda: self.evaluate(attribute), site)
+        return self._cached(("local", name), lambda: self.unbound.evaluate(attribute), site)
 
     # -- resources ---------------------------------------------------------------------
 
@@ -440,35 +488,112 @@ class ModuleScope(Scope):
         self, address: _Address, steps: Sequence[Step], site: Site
     ) -> tuple[Any, int]:
         used = 1
+        target: _Address | Unknown = address.at(self._plain_instance(address.block))
         if len(steps) > used and steps[used].kind == "index":
+            target = self._indexed_instance(address, steps[used].key, site)
             used += 1
-        if len(steps) > used and steps[used].kind == "splat":
+        elif len(steps) > used and steps[used].kind == "splat":
             return self._resource_splat(address, steps[used].sub, site), used + 1
+        elif (known := self._known_instances(address.block)) is not None:
+            if len(steps) <= used or steps[used].kind != "attr":
+                # `for_each = aws_iam_role.x`, `values(aws_iam_role.x)`: all instances.
+                return self._all_instances(address, known, site), used
+            target = site.unknown(f"{address.full} has instances; one is read by its key")
+        if isinstance(target, Unknown):
+            return target, len(steps)
+        if len(steps) > used and steps[used].kind == "splat":
+            # `x[0][*]`: a splat of one object.
+            value = self.resource_object(target, site)
+            return apply_steps(value, steps[used:], site), len(steps)
         if len(steps) <= used or steps[used].kind != "attr":
-            return site.unknown(f"{address.full} as a whole is not evaluated"), len(steps)
+            if used == 1 and is_repeated(address.block.attributes):
+                return site.unknown(f"{address.full} as a whole is not known"), len(steps)
+            return self.resource_object(target, site), used
         if self.count_is_zero(address.block):
             raise EvalError(f"{address.full} is not created (count or for_each is empty)")
-        return self.resource_attribute(address, str(steps[used].key), site), used + 1
+        return self.resource_attribute(target, str(steps[used].key), site), used + 1
+
+    def _indexed_instance(self, address: _Address, key: Any, site: Site) -> _Address | Unknown:
+        """`x[key]`: the instance the key selects; the block itself when its
+        instances are not known (the reference then resolves like the plain one)."""
+        if not is_repeated(address.block.attributes):
+            return address
+        instances = self.instances(address.block)
+        if isinstance(instances, Unknown):
+            return address.at(self._plain_instance(address.block))
+        found = find_instance(instances, key)
+        if isinstance(found, Unknown):
+            return site.unknown(f"the instance of {address.full} it selects is not known")
+        if found is None:
+            raise EvalError(f"{address.full}[...] selects an instance that is not created")
+        return address.at(found)
+
+    def _all_instances(self, address: _Address, instances: list[Instance], site: Site) -> Any:
+        """A resource with count (a list of its instances) or for_each (a map by key)."""
+        if "for_each" in address.block.attributes:
+            mapping = LMap(address.block.location)
+            for instance in instances:
+                value = self.resource_object(address.at(instance), site)
+                mapping.put(str(instance.key), value, site.location, site.location)
+            return mapping
+        values = [(self.resource_object(address.at(i), site), site.location) for i in instances]
+        return instance_list(values, site.location)
+
+    def _known_instances(self, block: Block) -> list[Instance] | None:
+        """The instances of a block with count or for_each, when they are known."""
+        if not is_repeated(block.attributes):
+            return None
+        instances = self.instances(block)
+        return None if isinstance(instances, Unknown) else instances
 
     def _resource_splat(self, address: _Address, sub: Sequence[Step], site: Site) -> Any:
-        count = self._count(address.block)
-        if not isinstance(count, int):
+        instances = self.instances(address.block)
+        if isinstance(instances, Unknown):
             return site.unknown(f"{address.full}[*] has a number of instances not known")
-        if not sub or sub[0].kind != "attr":
-            return site.unknown(f"{address.full}[*] as a whole is not evaluated")
-        result = LList(site.location)
-        for _ in range(count):
-            value = self.resource_attribute(address, str(sub[0].key), site)
-            result.add(apply_steps(value, sub[1:], site), site.location)
+        if "for_each" in address.block.attributes:
+            # The resource is a map of instances: `[*]` wraps the map itself.
+            raise EvalError(f"{address.full} has for_each: its instances are read by key")
+        values: list[tuple[Any, Location]] = []
+        for instance in instances:
+            target = address.at(instance)
+            if sub and sub[0].kind == "attr":
+                value = self.resource_attribute(target, str(sub[0].key), site)
+                value = apply_steps(value, sub[1:], site)
+            else:
+                value = apply_steps(self.resource_object(target, site), sub, site)
+            values.append((value, site.location))
+        return instance_list(values, site.location)
+
+    def resource_object(self, address: _Address, site: Site) -> Any:
+        """A resource instance as an object: its arguments and the attributes known
+        of its type; any other attribute is unknown (AWS assigns it)."""
+        return self._cached(
+            ("object", address.full), lambda: self._resource_object(address, site), site
+        )
+
+    def _resource_object(self, address: _Address, site: Site) -> Any:
+        block = address.block
+        names = {name for kind, name in _COMPUTED_ATTRIBUTES if kind == address.resource_type}
+        names.update(key for key in block.attributes if key not in _META_ARGUMENTS)
+        result = OpenObject(block.location)
+        for name in sorted(names):
+            try:
+                value = self.resource_attribute(address, name, site)
+            except EvalError as error:
+                value = site.unknown(str(error))
+            if value is not None:
+                attribute = block.attributes.get(name)
+                where = attribute.value_location if attribute is not None else block.location
+                result.put(name, value, where, where)
         return result
 
     def resource_attribute(self, address: _Address, attribute: str, site: Site) -> Any:
         computed = _COMPUTED_ATTRIBUTES.get((address.resource_type, attribute))
         if computed is not None:
-            return computed(self, address, site)
+            return computed(self.unbound, address, site)
         configured = address.block.attributes.get(attribute)
         if configured is not None:
-            return self.evaluate(configured)
+            return self.unbound.evaluate(configured, address.instance.bindings)
         return site.unknown(f"{address.full}.{attribute} is known only after deployment")
 
     def identity(self, address: _Address) -> _Identity:
@@ -484,11 +609,12 @@ class ModuleScope(Scope):
 
     def _identity(self, address: _Address) -> _Identity:
         block = address.block
+        bindings = address.instance.bindings
         name_attribute = block.attributes.get("name")
         name: Any = None
         name_location = block.type_location
         if name_attribute is not None:
-            name = _single(self.evaluate(name_attribute), name_attribute)
+            name = _single(self.unbound.evaluate(name_attribute, bindings), name_attribute)
             name_location = name_attribute.value_location
         if name is None:
             if address.resource_type in _GENERATED_NAMES:
@@ -499,7 +625,7 @@ class ModuleScope(Scope):
         path: Any = "/"
         path_location = None
         if path_attribute is not None:
-            path = _single(self.evaluate(path_attribute), path_attribute)
+            path = _single(self.unbound.evaluate(path_attribute, bindings), path_attribute)
             path_location = path_attribute.value_location
             if path is None:
                 path = "/"
@@ -511,30 +637,57 @@ class ModuleScope(Scope):
             arn = Unknown(f"{address.full}.arn", block.location, "the name or path is not known")
         return _Identity(name, path, arn, name_location, path_location)
 
-    def _count(self, block: Block) -> int | None:
-        """The known number of instances: 1 without count/for_each, None when unknown."""
+    def instances(self, block: Block) -> list[Instance] | Unknown:
+        """The instances of a resource, data source or module call; `Unknown` when
+        its `count` / `for_each` is not known."""
         key = id(block)
-        if key not in self._counts:
-            self._counts[key] = self._count_of(block)
-        return self._counts[key]
+        if key not in self._instances:
+            # Set first: a count that refers to its own block is not known.
+            self._instances[key] = Unknown(
+                _block_label(block), block.location, "its count or for_each refers to itself"
+            )
+            self._instances[key] = self._instances_of(block)
+        return self._instances[key]
 
-    def _count_of(self, block: Block) -> int | None:
-        if "count" in block.attributes:
-            count = self.evaluate(block.attributes["count"])
-            if isinstance(count, bool) or not isinstance(count, int | float):
-                return None
-            return int(count)
-        if "for_each" in block.attributes:
-            each = self.evaluate(block.attributes["for_each"])
-            if isinstance(each, LList | LMap):
-                return len(each)
-            return None
-        return 1
+    def _instances_of(self, block: Block) -> list[Instance] | Unknown:
+        count = block.attributes.get("count")
+        for_each = block.attributes.get("for_each")
+        if count is not None:
+            found = count_instances(self.unbound.evaluate(count), count.value_location)
+            where = count
+        elif for_each is not None:
+            found = for_each_instances(self.unbound.evaluate(for_each), for_each.value_location)
+            where = for_each
+        else:
+            return [SINGLE]
+        if isinstance(found, list) and len(found) > self.project.instances_left:
+            found = f"more than {MAX_INSTANCES_PER_LOAD} instances in this configuration"
+            self.project.note(f"{_block_label(block)}: {found}; its instances are not expanded")
+        if isinstance(found, str):
+            text = where.file.node_text(where.expression)[:200]
+            return Unknown(text, where.value_location, found)
+        self.project.instances_left -= len(found)
+        return found
+
+    def expanded(self, block: Block) -> list[Instance]:
+        """The instances of a block; when they are not known, one whose `count` or
+        `each` is that unknown, so that what depends on it says why."""
+        instances = self.instances(block)
+        if not isinstance(instances, Unknown):
+            return instances
+        name = "count" if "count" in block.attributes else "each"
+        return [Instance(None, MappingProxyType({name: instances}))]
+
+    def _plain_instance(self, block: Block) -> Instance:
+        """What a reference without an index reads: the block itself, whose
+        `count` / `each` are unknown when its instances are."""
+        instances = self.instances(block)
+        return self.expanded(block)[0] if isinstance(instances, Unknown) else SINGLE
 
     def count_is_zero(self, block: Block) -> bool:
-        if "count" not in block.attributes and "for_each" not in block.attributes:
+        if not is_repeated(block.attributes):
             return False
-        return self._count(block) == 0
+        return self.instances(block) == []
 
     # -- data sources -----------------------------------------------------------------
 
@@ -542,22 +695,66 @@ class ModuleScope(Scope):
         if len(steps) < 2 or steps[0].kind != "attr" or steps[1].kind != "attr":
             return site.unknown("an incomplete data source reference"), len(steps)
         data_type, name = str(steps[0].key), str(steps[1].key)
-        used = 2
-        if len(steps) > used and steps[used].kind == "index":
-            used += 1
-        if len(steps) <= used or steps[used].kind != "attr":
-            return site.unknown(f"data.{data_type}.{name} as a whole is not evaluated"), len(steps)
-        attribute = str(steps[used].key)
         key = f"{data_type}.{name}"
         block = self.data.get(key)
         if block is None and f"data.{key}" in self.broken:
-            return site.unknown(f"data.{key} has a syntax error"), used + 1
+            return site.unknown(f"data.{key} has a syntax error"), len(steps)
+        used = 2
+        instance = self._plain_instance(block) if block is not None else SINGLE
+        known = self._known_instances(block) if block is not None else None
+        if len(steps) > used and steps[used].kind == "index":
+            if known is not None:
+                found = find_instance(known, steps[used].key)
+                if isinstance(found, Unknown):
+                    return site.unknown(f"the instance of data.{key} it selects is not known"), (
+                        len(steps)
+                    )
+                if found is None:
+                    raise EvalError(f"data.{key}[...] selects an instance that is not read")
+                instance = found
+            used += 1
+        elif len(steps) > used and steps[used].kind == "splat":
+            return self._data_splat(data_type, name, block, steps[used].sub, site), used + 1
+        elif known is not None:
+            return site.unknown(f"data.{key} has instances; one is read by its key"), len(steps)
+        if len(steps) <= used or steps[used].kind != "attr":
+            return site.unknown(f"data.{data_type}.{name} as a whole is not evaluated"), len(steps)
+        attribute = str(steps[used].key)
         if block is not None and self.count_is_zero(block):
             raise EvalError(f"data.{key} is not read (count or for_each is empty)")
-        return self._data_attribute(data_type, name, attribute, block, site), used + 1
+        value = self._data_attribute(data_type, name, attribute, block, site, instance=instance)
+        return value, used + 1
+
+    def _data_splat(
+        self, data_type: str, name: str, block: Block | None, sub: Sequence[Step], site: Site
+    ) -> Any:
+        """`data.x.y[*].attr` / `data.x.y.*.attr`: one value per instance."""
+        instances = self.instances(block) if block is not None else [SINGLE]
+        if isinstance(instances, Unknown):
+            return site.unknown(f"data.{data_type}.{name}[*] has a number of instances not known")
+        if block is not None and "for_each" in block.attributes:
+            raise EvalError(f"data.{data_type}.{name} has for_each: its instances are read by key")
+        values: list[tuple[Any, Location]] = []
+        for instance in instances:
+            if not sub or sub[0].kind != "attr":
+                value = site.unknown(f"data.{data_type}.{name} as a whole is not evaluated")
+            else:
+                value = self._data_attribute(
+                    data_type, name, str(sub[0].key), block, site, instance=instance
+                )
+                value = apply_steps(value, sub[1:], site)
+            values.append((value, site.location))
+        return instance_list(values, site.location)
 
     def _data_attribute(
-        self, data_type: str, name: str, attribute: str, block: Block | None, site: Site
+        self,
+        data_type: str,
+        name: str,
+        attribute: str,
+        block: Block | None,
+        site: Site,
+        *,
+        instance: Instance = SINGLE,
     ) -> Any:
         if data_type == "aws_caller_identity" and attribute in ("account_id", "id"):
             if block is not None and "provider" in block.attributes:
@@ -574,8 +771,8 @@ class ModuleScope(Scope):
             if block is None:
                 return site.unknown(f"data.{data_type}.{name} is not declared")
             return self._cached(
-                ("policy_document", name),
-                lambda: _PolicyDocument(self, block).build(),
+                ("policy_document", name + instance.suffix),
+                lambda: _PolicyDocument(self.for_instance(instance), block).build(),
                 site,
             )
         return site.unknown(f"data.{data_type}.{name}.{attribute} is read at deployment")
@@ -584,39 +781,88 @@ class ModuleScope(Scope):
 
     def _module_reference(self, name: str, steps: Sequence[Step], site: Site) -> tuple[Any, int]:
         used = 1
+        block = self.calls.get(name)
+        known = self._known_instances(block) if block is not None else None
+        instance = self._plain_instance(block) if block is not None else SINGLE
         if len(steps) > used and steps[used].kind == "index":
+            if known is not None:
+                found = find_instance(known, steps[used].key)
+                if isinstance(found, Unknown):
+                    return site.unknown(f"the instance of module.{name} it selects is not known"), (
+                        len(steps)
+                    )
+                if found is None:
+                    raise EvalError(f"module.{name}[...] selects an instance that is not created")
+                instance = found
             used += 1
+        elif len(steps) > used and steps[used].kind == "splat" and block is not None:
+            return self._module_splat(name, block, steps[used].sub, site), used + 1
+        elif known is not None:
+            return site.unknown(f"module.{name} has instances; one is read by its key"), len(steps)
         if len(steps) <= used or steps[used].kind != "attr":
             return site.unknown(f"module.{name} as a whole is not evaluated"), len(steps)
         output = str(steps[used].key)
-        child = self.child(name)
+        child = self.child(name, instance)
         if child is None:
             return site.unknown(f"module.{name} is not a local module that could be read"), (
                 used + 1
             )
         return child.output(output, site), used + 1
 
+    def _module_splat(self, name: str, block: Block, sub: Sequence[Step], site: Site) -> Any:
+        """`module.x[*].output`: the output of each instance of a call with count."""
+        instances = self.instances(block)
+        if isinstance(instances, Unknown):
+            return site.unknown(f"module.{name}[*] has a number of instances not known")
+        if "for_each" in block.attributes:
+            raise EvalError(f"module.{name} has for_each: its instances are read by key")
+        if not sub or sub[0].kind != "attr":
+            return site.unknown(f"module.{name}[*] as a whole is not evaluated")
+        values: list[tuple[Any, Location]] = []
+        for instance in instances:
+            child = self.child(name, instance)
+            if child is None:
+                return site.unknown(f"module.{name} is not a local module that could be read")
+            value = apply_steps(child.output(str(sub[0].key), site), sub[1:], site)
+            values.append((value, site.location))
+        return instance_list(values, site.location)
+
     def output(self, name: str, site: Site) -> Any:
         block = self.outputs.get(name)
         if block is None or "value" not in block.attributes:
             return site.unknown(f"output {name} is not declared in {self.path_module}")
         return self._cached(
-            ("output", name), lambda: self.evaluate(block.attributes["value"]), site
+            ("output", name), lambda: self.unbound.evaluate(block.attributes["value"]), site
         )
 
-    def child(self, name: str) -> ModuleScope | None:
-        """The local module called `name`, instantiated with its inputs; None if not local."""
-        if name not in self._children:
-            self._children[name] = self._instantiate(name)
-        return self._children[name]
+    def children(self, name: str) -> list[ModuleScope]:
+        """Every instance of the module call `name` that could be read: one per
+        `count` index or `for_each` key, or one whose `count.*` / `each.*` are
+        unknown when its instances are."""
+        block = self.calls.get(name)
+        if block is None:
+            return []
+        instances = self.expanded(block)
+        if not instances:
+            label = f"{self.prefix}module.{name}"
+            self.project.note(f"{label} is not created (count or for_each is empty)")
+        found = (self.child(name, instance) for instance in instances)
+        return [child for child in found if child is not None]
 
-    def _instantiate(self, name: str) -> ModuleScope | None:
+    def child(self, name: str, instance: Instance = SINGLE) -> ModuleScope | None:
+        """The local module called `name`, instantiated with its inputs; None if not local."""
+        key = (name, instance.key)
+        if key not in self._children:
+            self._children[key] = self._instantiate(name, instance)
+        return self._children[key]
+
+    def _instantiate(self, name: str, instance: Instance = SINGLE) -> ModuleScope | None:
         block = self.calls.get(name)
         if block is None:
             return None
-        label = f"{self.prefix}module.{name}"
+        label = f"{self.prefix}module.{name}{instance.suffix}"
         source_attribute = block.attributes.get("source")
-        source = self.evaluate(source_attribute) if source_attribute is not None else None
+        source = self.unbound.evaluate(source_attribute) if source_attribute is not None else None
         if not isinstance(source, str):
             self.project.note(f"{label}: the module source is not a literal string")
             return None
@@ -637,8 +883,9 @@ class ModuleScope(Scope):
         if self.count_is_zero(block):
             self.project.note(f"{label} is not created (count or for_each is empty)")
             return None
+        caller = self.for_instance(instance)
         inputs = {
-            key: _deferred(self, attribute)
+            key: _deferred(caller, attribute)
             for key, attribute in block.attributes.items()
             if key not in _MODULE_ARGUMENTS
         }
@@ -741,6 +988,15 @@ def _block_key(kind: str, labels: tuple[str, ...]) -> str | None:
     return None
 
 
+def _block_label(block: Block) -> str:
+    """`aws_iam_role.x`, `data.aws_iam_policy_document.x` or `module.x`, as Terraform names it."""
+    if block.type == "data":
+        return "data." + ".".join(block.labels)
+    if block.type == "module":
+        return "module." + ".".join(block.labels)
+    return ".".join(block.labels)
+
+
 def _reference_text(name: str, steps: Sequence[Step]) -> str:
     parts = [name]
     for step in steps:
@@ -794,7 +1050,11 @@ def _after_deployment(scope: ModuleScope, address: _Address, site: Site) -> Any:
 
 def _oidc_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
     url_attribute = address.block.attributes.get("url")
-    url = scope.evaluate(url_attribute) if url_attribute is not None else None
+    url = (
+        scope.unbound.evaluate(url_attribute, address.instance.bindings)
+        if url_attribute is not None
+        else None
+    )
     if not isinstance(url, str):
         return site.unknown(f"{address.full}.url is not known")
     host = str(url).removeprefix("https://")
@@ -866,9 +1126,17 @@ class _TypeConversion:
         if name == "optional":
             return self.convert(value, arguments[0])
         if name in ("list", "set") and isinstance(value, LList):
-            result = LList(value.location)
-            for index, item in enumerate(value):
-                result.add(self.convert(item, arguments[0]), value.item_location(index))
+            items = [
+                (self.convert(item, arguments[0]), value.item_location(index))
+                for index, item in enumerate(value)
+            ]
+            if name == "set" and all(isinstance(item, str) for item, _ in items):
+                # A set of strings is ordered and without duplicates, as `toset()` makes it.
+                items = sorted(dict(reversed(items)).items())
+            # A `set(...)` variable can be a `for_each`, as `toset()` can.
+            result = LSet(value.location) if name == "set" else LList(value.location)
+            for item, location in items:
+                result.add(item, location)
             return result
         if name == "map" and isinstance(value, LMap):
             mapping = LMap(value.location)
@@ -1292,13 +1560,15 @@ class _Entities:
             builder = _BUILDERS.get(address.resource_type)
             if builder is None:
                 continue
-            if module.count_is_zero(address.block):
+            # Not known: one entity, whose `count.*` / `each.*` stay unknown.
+            instances = module.expanded(address.block)
+            if not instances:
                 self.project.note(f"{address.full} is not created (count or for_each is empty)")
                 continue
-            builder(self, module, address)
+            for instance in instances:
+                builder(self, module.for_instance(instance), address.at(instance))
         for name in module.calls:
-            child = module.child(name)
-            if child is not None:
+            for child in module.children(name):
                 self.add_module(child)
 
     def unit(self) -> SourceUnit:
