@@ -119,7 +119,12 @@ def _fill(
     if len(resources) == 1:
         return text.replace(_HOLE, resources[0])
     display = _display(resources, names)
-    clause = f" (in {len(resources)} instances: {_listed([labels[r] for r in resources])})"
+    if len({names[r].without_keys() for r in resources}) == 1:
+        clause = f" (in {len(resources)} instances: {_listed([labels[r] for r in resources])})"
+    else:  # different resources sharing the place, such as one document used by two roles
+        clause = (
+            f" (in {len(resources)} resources: {_listed([names[r].address for r in resources])})"
+        )
     if _HOLE not in text:
         return text + clause
     return text.replace(_HOLE, display + clause, 1).replace(_HOLE, display)

@@ -32,5 +32,6 @@ def test_cli_scan_of_a_nested_template_with_a_remote_sibling_fails_on_nothing_re
 
     assert (result.returncode, result.stderr) == (0, "")
     assert nested.stdout.splitlines()[0].startswith(
-        "partner_yaml/stacks/partner_role.yaml:20:20: TL002 warning Role PartnerStack.PartnerRole"
+        # Text paths are relative to the working directory (SPEC section 10).
+        "stacks/partner_role.yaml:20:20: TL002 warning Role PartnerStack.PartnerRole"
     )

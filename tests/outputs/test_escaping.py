@@ -100,7 +100,10 @@ def undecodable_finding() -> Finding:
     )
 
 
-def test_every_format_writes_a_path_that_is_not_utf8_escaped(tmp_path: Path) -> None:
+def test_every_format_writes_a_path_that_is_not_utf8_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # text paths are relative to the working directory
     finding = undecodable_finding()
     result = ScanResult(tmp_path, Config(), [], [finding])
 
