@@ -34,6 +34,8 @@ from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, parse_hcl,
 from trustlint.frontends.hcl_syntax_errors import syntax_problem
 from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Site, Step
 from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.tf_files import is_json_syntax, module_files
+from trustlint.frontends.tf_json_syntax import read_json_syntax
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (
     THIS_ACCOUNT,
@@ -163,6 +165,12 @@ class _Project:
                 Location(relative, error.line, error.column, error.line, error.column + 1),
             )
         else:
+            if is_json_syntax(relative):
+                file, json_problem = read_json_syntax(text, relative, self.options.max_depth)
+                if json_problem is not None:
+                    self.error(*json_problem)
+                self._files[relative] = file
+                return file
             file = parse_hcl(text, relative)
             problem = syntax_problem(file, self.options.max_depth)
             if problem is not None:
@@ -714,11 +722,7 @@ def _is_directory(path: Path) -> bool:
 
 
 def _module_files(directory: Path) -> list[Path]:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    return [Path(entry.path) for entry in entries if entry.name.endswith(".tf") and entry.is_file()]
+    return module_files(directory)
 
 
 def _tfvars_files(directory: Path) -> list[Path]:
