@@ -36,6 +36,7 @@ from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Si
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.tf_files import is_json_syntax, module_files
 from trustlint.frontends.tf_json_syntax import read_json_syntax
+from trustlint.frontends.tf_overrides import merge_overrides
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (
     THIS_ACCOUNT,
@@ -98,10 +99,7 @@ def resource_blocks(
     its file's project-relative path and suppression comments (for plans)."""
     project = _Project(root, directory, options)
     found: list[tuple[Block, str, tuple[Suppression, ...]]] = []
-    for path in _module_files(directory):
-        file = project.hcl_file(path)
-        if file is None:
-            continue
+    for file in project.module_hcl_files(directory):
         suppressions = tuple(
             s for s in project.suppressions.values() if s.location.path == file.path
         )
@@ -180,6 +178,11 @@ class _Project:
                 self.suppressions.setdefault(suppression.location, suppression)
         self._files[relative] = file
         return file
+
+    def module_hcl_files(self, directory: Path) -> list[HclFile]:
+        """The files of the module in `directory`, parsed, override files merged in."""
+        files = [self.hcl_file(path) for path in _module_files(directory)]
+        return merge_overrides([file for file in files if file is not None], self.error)
 
     def read_text(self, path: Path, site: Site) -> Any:
         """`file()`: the text of a file inside the project, remembering its path."""
@@ -269,10 +272,8 @@ class ModuleScope(Scope):
         self._children: dict[str, ModuleScope | None] = {}
         self._counts: dict[int, int | None] = {}
         self._tfvars: dict[str, Any] | None = None
-        for path in _module_files(directory):
-            file = project.hcl_file(path)
-            if file is not None:
-                self._index(file)
+        for file in project.module_hcl_files(directory):
+            self._index(file)
 
     # -- reading the module --------------------------------------------------------
 

@@ -553,6 +553,10 @@ class JsonSyntaxFile(HclFile):
     def position(self, offset: int) -> tuple[int, int]:
         return self._start(offset)
 
+    def end_position(self, offset: int) -> tuple[int, int]:
+        """(line, column) just past the byte before `offset`: where a span ending there ends."""
+        return self._end(offset - 1, offset) if offset > 0 else self._start(0)
+
     def location(self, node: Node) -> Location:
         line, column = self._start(node.start_byte)
         end_line, end_column = self._end(node.start_byte, node.end_byte)
