@@ -25,12 +25,12 @@ import bisect
 import json
 import re
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from trustlint.frontends.hcl_syntax import HclFile
+from trustlint.frontends.hcl_syntax import HclFile, parse_hcl
 from trustlint.model import Location
 
 # -- a JSON document with the position of every value ---------------------------
@@ -273,6 +273,8 @@ class _Writer:
         self.json = text
         self.parts: list[str] = []
         self.origin = array("q")
+        self.invalid: list[int] = []
+        """JSON offsets of the strings whose expressions do not parse."""
 
     def emit(self, text: str, offset: int, *, step: bool = False) -> None:
         """`text`, each byte from `offset` (or from successive offsets if `step`)."""
@@ -318,7 +320,10 @@ class _Writer:
         # The block starts at its innermost label (the resource's name), the
         # place a reader of the JSON recognises it by.
         anchor = labels[-1].start if labels else key.start
-        self.emit(kind, anchor)
+        if labels or kind != key.value:
+            self.emit(kind, anchor)
+        else:
+            self.emit(kind, key.start + 1, step=True)
         for label in labels:
             self.emit(" ", anchor)
             self.emit(_quoted_literal(label.value), label.start)
@@ -352,8 +357,8 @@ class _Writer:
                 if name in schema.literals
                 else "template"
             )
-            self.emit(name, key.start)
-            self.emit(" = ", key.start)
+            self.emit(name, key.start + 1, step=True)
+            self.emit(" = ", key.end - 1)
             self.expression(value, mode)
             self.emit("\n", value.end - 1)
 
@@ -398,7 +403,21 @@ class _Writer:
                 self.emit("\n", member.end - 1)
             self.emit("}", value.end - 1)
 
+    def _checked(self, token: _JString, write: Callable[[_JString], None]) -> None:
+        """`write(token)`, or `()` (an error confined to its block) if what it
+        wrote does not parse as an expression."""
+        parts, origin = len(self.parts), len(self.origin)
+        write(token)
+        if not _parses("".join(self.parts[parts:])):
+            del self.parts[parts:]
+            del self.origin[origin:]
+            self.invalid.append(token.start)
+            self.emit("()", token.start)
+
     def _bare(self, token: _JString) -> None:
+        self._checked(token, self._write_bare)
+
+    def _write_bare(self, token: _JString) -> None:
         """A string holding an expression (`"aws.prod"`, `"list(string)"`)."""
         chars = list(_string_chars(self.json, token))
         text = "".join(char for char, _ in chars)
@@ -413,6 +432,12 @@ class _Writer:
             self.emit(" " if char in "\r\n" else char, offset)
 
     def _template(self, token: _JString) -> None:
+        if "{" in token.value:
+            self._checked(token, self._write_template)
+        else:
+            self._write_template(token)
+
+    def _write_template(self, token: _JString) -> None:
         """A string as the quoted template it is: literal text escaped, `${...}` and
         `%{...}` sequences kept as expressions."""
         self.emit('"', token.start)
@@ -423,6 +448,10 @@ class _Writer:
             else:
                 self.emit(_escaped(char), offset)
         self.emit('"', token.end - 1)
+
+
+def _parses(expression: str) -> bool:
+    return not parse_hcl(f"t = {expression}\n", "").root.has_error
 
 
 def _labelled(value: _JValue, count: int) -> Iterator[tuple[list[_JString], _JObject]]:
@@ -525,10 +554,19 @@ def _quoted_literal(text: str) -> str:
 class JsonSyntaxFile(HclFile):
     """The HCL text a `.tf.json` file stands for, parsed; locations are in the JSON."""
 
-    __slots__ = ("_json_lines", "_origin")
+    __slots__ = ("_json_lines", "_origin", "invalid")
 
-    def __init__(self, path: str, json_text: str, hcl_text: str, origin: array[int]) -> None:
+    def __init__(
+        self,
+        path: str,
+        json_text: str,
+        hcl_text: str,
+        origin: array[int],
+        invalid: Sequence[int] = (),
+    ) -> None:
         super().__init__(path, hcl_text)
+        self.invalid = tuple(invalid)
+        """JSON offsets of the strings holding an expression that does not parse."""
         origin.append(origin[-1] + 1 if origin else 0)
         self._origin = origin
         starts = [0]
@@ -581,7 +619,7 @@ def parse_json_syntax(text: str, path: str, max_depth: int) -> JsonSyntaxFile:
     root = _read_json(text, max_depth)
     writer = _Writer(text)
     writer.document(root)
-    return JsonSyntaxFile(path, text, writer.text(), writer.origin)
+    return JsonSyntaxFile(path, text, writer.text(), writer.origin, writer.invalid)
 
 
 def json_error_location(path: str, text: str, offset: int) -> Location:
@@ -601,9 +639,12 @@ def read_json_syntax(
             f"cannot parse {path} as JSON: {error.message}",
             json_error_location(path, text, error.offset),
         )
+    if file.invalid:
+        where = json_error_location(path, text, file.invalid[0])
+        return file, (f"cannot parse {path}: this string holds an invalid expression", where)
     error_at = first_error(file)
     if error_at is not None:
-        return file, (f"cannot parse {path}: a string holds an invalid expression", error_at)
+        return file, (f"cannot parse {path}: the configuration is not valid", error_at)
     return file, None
 
 

@@ -1,0 +1,150 @@
+"""Terraform JSON syntax (`*.tf.json`) and override files, read into the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from terraform_helpers import load, role, span, trust
+
+from trustlint.discover import discover, project_path
+from trustlint.frontends import LoadOptions
+from trustlint.frontends.hcl_syntax import read_body
+from trustlint.frontends.terraform import load_module
+from trustlint.frontends.tf_files import is_override, module_file_names
+from trustlint.frontends.tf_json_syntax import parse_json_syntax
+from trustlint.model import Location
+
+
+def test_blocks_labels_and_interpolations_are_read_at_their_json_positions() -> None:
+    unit = load("json_syntax_blocks")
+    assert unit.errors == ()
+    assert unit.paths == ("main.tf.json",)
+    deployer = role(unit, "aws_iam_role.deployer")
+    # The block is where its name label is written.
+    assert (deployer.resource.location.line, deployer.resource.location.column) == (36, 7)
+    # "${local.role_name}", a local that interpolates another local.
+    assert deployer.name.value == "ci-deployer"
+    assert span(deployer.name.location) == (38, 17, 38, 37)
+    assert deployer.max_session_duration is not None
+    assert deployer.max_session_duration.value == "7200"
+    assert span(deployer.max_session_duration.location) == (40, 33, 40, 37)
+
+
+def test_policy_document_blocks_written_as_objects_and_arrays() -> None:
+    (statement,) = trust(load("json_syntax_blocks"), "aws_iam_role.deployer").statements
+    assert statement.sid is not None and statement.sid.value == "Partner"
+    (principal,) = statement.principals
+    # A local interpolating a variable's default, located where it is used.
+    assert principal.value == "arn:aws:iam::444455556666:root"
+    assert span(principal.location) == (25, 59, 25, 82)
+    (condition,) = statement.conditions
+    assert condition.key == "sts:ExternalId"
+    # A \\u escape is decoded; the value spans its whole JSON string.
+    assert [value.value for value in condition.values] == ["partner-\u00e9xt"]
+    assert span(condition.values[0].location) == (27, 81, 27, 99)
+
+
+def test_a_variable_default_is_literal_text_not_a_template() -> None:
+    literal = role(load("json_syntax_blocks"), "aws_iam_role.literal")
+    assert literal.name.value == "${not.a.reference}"
+    assert span(literal.name.location) == (44, 17, 44, 41)
+
+
+def test_comment_keys_are_not_attributes_and_escapes_are_literal_text() -> None:
+    file = parse_json_syntax(
+        '{"//": "top", "resource": {"aws_iam_role": {"r": {"//": {"a": 1},'
+        ' "description": "$${x} and \\"q\\" and \\\\ and %%{y}"}}}}',
+        "main.tf.json",
+        256,
+    )
+    (block,) = read_body(file).blocks
+    assert block.labels == ("aws_iam_role", "r")
+    assert list(block.attributes) == ["description"]
+    assert file.node_text(block.attributes["description"].expression) == (
+        '"$${x} and \\"q\\" and \\\\ and %%{y}"'
+    )
+
+
+def test_an_invalid_json_file_is_a_parse_error_at_its_position() -> None:
+    unit = load("json_syntax_errors")
+    messages = {error.location.path: error for error in unit.errors}
+    broken = messages["broken.tf.json"]
+    assert broken.message.startswith("cannot parse broken.tf.json as JSON:")
+    assert broken.location == Location("broken.tf.json", 4, 25, 4, 26)
+
+
+def test_an_invalid_interpolation_is_a_parse_error_and_other_blocks_are_read() -> None:
+    unit = load("json_syntax_errors")
+    (error,) = [e for e in unit.errors if e.location.path == "template.tf.json"]
+    assert error.message == "cannot parse template.tf.json: this string holds an invalid expression"
+    assert error.location == Location("template.tf.json", 6, 31, 6, 32)
+    assert [r.resource.address for r in unit.roles] == ["aws_iam_role.good"]
+
+
+def test_override_files_merge_attributes_nested_blocks_and_locals() -> None:
+    unit = load("json_override_merge")
+    app = role(unit, "aws_iam_role.app")
+    # Attributes the override does not write stay the primary's.
+    assert app.name.value == "base"
+    assert span(app.name.location) == (17, 26, 17, 36)
+    assert app.resource.location.path == "main.tf"
+    # An attribute the override writes replaces the primary's.
+    assert app.max_session_duration is not None
+    assert app.max_session_duration.value == "7200"
+    assert app.max_session_duration.location.path == "trust_override.tf"
+    assert span(app.max_session_duration.location) == (19, 26, 19, 30)
+    # Both statement blocks of the override replace the primary's only one, and
+    # the local value comes from the JSON override file.
+    statements = trust(unit, "aws_iam_role.app").statements
+    assert [p.value for s in statements for p in s.principals] == [
+        "ec2.amazonaws.com",
+        "arn:aws:iam::444455556666:root",
+    ]
+    assert statements[1].principals[0].location.path == "trust_override.tf"
+    assert span(statements[1].principals[0].location) == (13, 22, 13, 35)
+
+
+def test_an_override_without_a_base_block_is_a_parse_error() -> None:
+    (error,) = load("json_override_merge").errors
+    assert error.message == 'resource "aws_iam_role" "missing" overrides no block of this module'
+    assert error.location == Location("trust_override.tf", 25, 1, 25, 9)
+
+
+def test_module_files_are_tf_and_tf_json_with_override_files_last(tmp_path: Path) -> None:
+    for name in [
+        "b.tf",
+        "a.tf.json",
+        "override.tf",
+        "a_override.tf.json",
+        "terraform.tfvars",
+        "policy.json",
+        "notes.tf.txt",
+    ]:
+        (tmp_path / name).write_text("")
+    (tmp_path / "dir.tf").mkdir()
+    assert module_file_names(tmp_path) == ["a.tf.json", "b.tf", "a_override.tf.json", "override.tf"]
+    assert is_override("x_override.tf") and not is_override("overrides.tf")
+
+
+def test_a_directory_holding_only_tf_json_is_a_module_and_not_a_json_candidate(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "stack").mkdir()
+    (tmp_path / "stack" / "main.tf.json").write_text("{}")
+    (tmp_path / "policy.json").write_text("{}")
+    discovery = discover([tmp_path], tmp_path, [])
+    assert [project_path(p, tmp_path) for p in discovery.terraform_dirs] == ["stack"]
+    assert [project_path(p, tmp_path) for p in discovery.files] == ["policy.json"]
+    named = discover([tmp_path / "stack" / "main.tf.json"], tmp_path, [])
+    assert named.files == [] and len(named.terraform_dirs) == 1
+
+
+def test_a_tf_json_holding_a_policy_statement_is_read_as_terraform(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"locals": {"Statement": [{"Effect": "Allow", "Principal": "*",'
+        ' "Action": "sts:AssumeRole"}]}}'
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    assert unit.format == "terraform"
+    assert unit.errors == ()
+    assert unit.roles == () and unit.documents == ()
