@@ -148,3 +148,15 @@ def test_a_tf_json_holding_a_policy_statement_is_read_as_terraform(tmp_path: Pat
     assert unit.format == "terraform"
     assert unit.errors == ()
     assert unit.roles == () and unit.documents == ()
+
+
+def test_json_numbers_are_read_whatever_their_exponent(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"aws_iam_role": {"r": {"name": "r", "max_session_duration": 7.2e3}}}}'
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    assert unit.errors == ()
+    duration = role(unit, "aws_iam_role.r").max_session_duration
+    assert duration is not None
+    assert float(str(duration.value)) == 7200
+    assert span(duration.location) == (1, 75, 1, 80)

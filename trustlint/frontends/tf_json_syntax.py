@@ -269,10 +269,13 @@ def _resource_schema(kind: str, resource_type: str) -> _Schema:
 class _Writer:
     """HCL text under construction, with the JSON offset of each of its bytes."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, check: bool) -> None:
         self.json = text
+        self.check = check
+        """Whether each string's expression is parsed alone, to confine an error to
+        its block (done only for a file whose whole text does not parse)."""
         self.parts: list[str] = []
-        self.origin = array("q")
+        self.origin = array("i")
         self.invalid: list[int] = []
         """JSON offsets of the strings whose expressions do not parse."""
 
@@ -374,7 +377,7 @@ class _Writer:
 
     def expression(self, value: _JValue, mode: str) -> None:
         if isinstance(value, _JScalar):
-            self.emit(value.text, value.start, step=True)
+            self._number_or_keyword(value)
         elif isinstance(value, _JString):
             if mode == "expression":
                 self._bare(value)
@@ -403,11 +406,29 @@ class _Writer:
                 self.emit("\n", member.end - 1)
             self.emit("}", value.end - 1)
 
+    def _number_or_keyword(self, value: _JScalar) -> None:
+        text = value.text
+        exponent = max(text.find("e"), text.find("E"))
+        if exponent < 0:
+            self.emit(text, value.start, step=True)
+            return
+        # tree-sitter-hcl reads an exponent only after a fraction and with a sign.
+        mantissa, power = text[:exponent], text[exponent + 1 :]
+        self.emit(mantissa, value.start, step=True)
+        if "." not in mantissa:
+            self.emit(".0", value.start + exponent)
+        self.emit("e", value.start + exponent)
+        if power[:1] not in ("+", "-"):
+            self.emit("+", value.start + exponent)
+        self.emit(power, value.end - len(power), step=True)
+
     def _checked(self, token: _JString, write: Callable[[_JString], None]) -> None:
         """`write(token)`, or `()` (an error confined to its block) if what it
         wrote does not parse as an expression."""
         parts, origin = len(self.parts), len(self.origin)
         write(token)
+        if not self.check:
+            return
         if not _parses("".join(self.parts[parts:])):
             del self.parts[parts:]
             del self.origin[origin:]
@@ -617,7 +638,12 @@ class JsonSyntaxFile(HclFile):
 def parse_json_syntax(text: str, path: str, max_depth: int) -> JsonSyntaxFile:
     """The `.tf.json` text as HCL; `JsonSyntaxError` if it is not JSON."""
     root = _read_json(text, max_depth)
-    writer = _Writer(text)
+    writer = _Writer(text, check=False)
+    writer.document(root)
+    file = JsonSyntaxFile(path, text, writer.text(), writer.origin)
+    if not file.root.has_error:
+        return file
+    writer = _Writer(text, check=True)
     writer.document(root)
     return JsonSyntaxFile(path, text, writer.text(), writer.origin, writer.invalid)
 
