@@ -461,6 +461,11 @@ class _Writer:
     def _write_template(self, token: _JString) -> None:
         """A string as the quoted template it is: literal text escaped, `${...}` and
         `%{...}` sequences kept as expressions."""
+        written = self.json[token.start : token.end]
+        if "\\" not in written:
+            # Without escapes a JSON string is written as the HCL template means it.
+            self.emit(written, token.start, step=True)
+            return
         self.emit('"', token.start)
         chars = list(_string_chars(self.json, token))
         for char, offset, in_sequence in _template_parts(chars):
@@ -551,6 +556,7 @@ def _template_parts(chars: Sequence[tuple[str, int]]) -> Iterator[tuple[str, int
                 top[1] = int(top[1]) - 1
 
 
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f\"\\\ud800-\udfff]*")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -565,7 +571,7 @@ def _escaped(char: str) -> str:
 
 def _quoted_literal(text: str) -> str:
     """`text` as an HCL quoted string meaning exactly `text` (no template)."""
-    body = "".join(_escaped(char) for char in text)
+    body = text if _PLAIN.fullmatch(text) else "".join(_escaped(char) for char in text)
     return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
 
 
