@@ -160,3 +160,11 @@ def test_json_numbers_are_read_whatever_their_exponent(tmp_path: Path) -> None:
     assert duration is not None
     assert float(str(duration.value)) == 7200
     assert span(duration.location) == (1, 75, 1, 80)
+
+
+def test_a_role_without_a_name_is_named_where_its_label_is_written(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"resource": {"aws_iam_role": {\n  "unnamed": {"assume_role_policy": "{}"}}}}'
+    )
+    unnamed = role(load_module(tmp_path, tmp_path, LoadOptions()), "aws_iam_role.unnamed")
+    assert span(unnamed.name.location) == (2, 3, 2, 12)

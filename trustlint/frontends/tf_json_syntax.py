@@ -323,7 +323,11 @@ class _Writer:
         # The block starts at its innermost label (the resource's name), the
         # place a reader of the JSON recognises it by.
         anchor = labels[-1].start if labels else key.start
-        if labels or kind != key.value:
+        if labels:
+            # The type keyword spans the innermost label where it is written.
+            self.emit(kind[:-1], anchor)
+            self.emit(kind[-1], labels[-1].end - 1)
+        elif kind != key.value:
             self.emit(kind, anchor)
         else:
             self.emit(kind, key.start + 1, step=True)
