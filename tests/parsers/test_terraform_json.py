@@ -168,3 +168,22 @@ def test_a_role_without_a_name_is_named_where_its_label_is_written(tmp_path: Pat
     )
     unnamed = role(load_module(tmp_path, tmp_path, LoadOptions()), "aws_iam_role.unnamed")
     assert span(unnamed.name.location) == (2, 3, 2, 12)
+
+
+def test_json_booleans_and_null_are_literals(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text(
+        '{"data": {"aws_iam_policy_document": {"mfa": {"statement": {\n'
+        '"actions": ["sts:AssumeRole"], "sid": null,\n'
+        '"principals": {"type": "AWS", "identifiers": ["arn:aws:iam::111122223333:root"]},\n'
+        '"condition": {"test": "Bool", "variable": "aws:MultiFactorAuthPresent",'
+        ' "values": [true]}}}}},\n'
+        '"resource": {"aws_iam_role": {"r": {"name": "r",'
+        ' "assume_role_policy": "${data.aws_iam_policy_document.mfa.json}"}}}}'
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    assert unit.errors == ()
+    (statement,) = trust(unit, "aws_iam_role.r").statements
+    assert statement.sid is None
+    (condition,) = statement.conditions
+    assert [value.value for value in condition.values] == ["true"]
+    assert span(condition.values[0].location) == (4, 84, 4, 88)

@@ -258,7 +258,6 @@ _TOP_LEVEL: dict[str, tuple[int, _Schema]] = {
     ),
 }
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_KEYWORDS = frozenset({"true", "false", "null"})
 
 
 def _resource_schema(kind: str, resource_type: str) -> _Schema:
@@ -412,7 +411,7 @@ class _Writer:
 
     def _number_or_keyword(self, value: _JScalar) -> None:
         text = value.text
-        exponent = max(text.find("e"), text.find("E"))
+        exponent = max(text.find("e"), text.find("E")) if text[0] in "-0123456789" else -1
         if exponent < 0:
             self.emit(text, value.start, step=True)
             return
