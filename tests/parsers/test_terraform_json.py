@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from terraform_helpers import load, role, span, trust
 
 from trustlint.discover import discover, project_path
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.hcl_eval import Evaluator, Scope
 from trustlint.frontends.hcl_syntax import read_body
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.tf_files import is_override, module_file_names
@@ -187,3 +191,35 @@ def test_json_booleans_and_null_are_literals(tmp_path: Path) -> None:
     (condition,) = statement.conditions
     assert [value.value for value in condition.values] == ["true"]
     assert span(condition.values[0].location) == (4, 84, 4, 88)
+
+
+_PLAIN_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40).filter(
+    lambda text: "${" not in text and "%{" not in text
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers(-(10**6), 10**6) | _PLAIN_TEXT,
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(_PLAIN_TEXT, children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+)
+def test_json_values_without_templates_evaluate_to_themselves(value: object) -> None:
+    text = json.dumps({"locals": {"v": value, "w": [value]}}, ensure_ascii=False)
+    file = parse_json_syntax(text, "main.tf.json", 256)
+    assert not file.root.has_error
+    attribute = read_body(file).blocks[0].attributes["v"]
+    assert _plain(Evaluator(file, Scope()).evaluate(attribute.expression)) == _plain(value)
+
+
+def _plain(value: object) -> object:
+    """A located tree as plain Python values; nulls inside objects are dropped as HCL does."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
