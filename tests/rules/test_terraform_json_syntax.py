@@ -111,3 +111,17 @@ def _where(findings: list[Finding]) -> list[tuple[str, str, int, int]]:
     return sorted(
         (f.rule_id, f.location.path, f.location.line, f.location.column) for f in findings
     )
+
+
+def test_a_comment_key_with_a_reason_suppresses_the_finding_in_its_block(
+    project: Project,
+) -> None:
+    fixture = "suppressed_by_comment_key.tf.json"
+    project.copy(CASES / fixture)
+    result = project.scan_result()
+    # The "vendor" role's comment gives a reason: its TL001 is suppressed.
+    assert [(f.rule_id, f.location.line, f.location.column) for f in result.suppressed] == [
+        ("TL001", 7, 31)
+    ]
+    # The "other" role's comment gives none: a note at the comment, and its TL001 stays.
+    assert locations(result.active) == [("TL000", 10, 15), ("TL001", 12, 31)]

@@ -167,6 +167,8 @@ class _Project:
                 file, json_problem = read_json_syntax(text, relative, self.options.max_depth)
                 if json_problem is not None:
                     self.error(*json_problem)
+                for suppression in file.suppressions if file is not None else ():
+                    self.suppressions.setdefault(suppression.location, suppression)
                 self._files[relative] = file
                 return file
             file = parse_hcl(text, relative)

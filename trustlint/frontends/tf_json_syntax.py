@@ -26,12 +26,13 @@ import json
 import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
 from trustlint.frontends.hcl_syntax import HclFile, parse_hcl
-from trustlint.model import Location
+from trustlint.model import Location, Suppression
+from trustlint.suppressions import comment_suppressions
 
 # -- a JSON document with the position of every value ---------------------------
 
@@ -277,6 +278,8 @@ class _Writer:
         self.origin = array("i")
         self.invalid: list[int] = []
         """JSON offsets of the strings whose expressions do not parse."""
+        self.comments: list[_JString] = []
+        """The `"//"` comment strings of block bodies."""
 
     def emit(self, text: str, offset: int, *, step: bool = False) -> None:
         """`text`, each byte from `offset` (or from successive offsets if `step`)."""
@@ -343,6 +346,8 @@ class _Writer:
         for key, value in body.members:
             name = key.value
             if name == "//":
+                if isinstance(value, _JString):
+                    self.comments.append(value)
                 continue
             if name == "dynamic":
                 self._dynamic(key, value, schema)
@@ -584,7 +589,7 @@ def _quoted_literal(text: str) -> str:
 class JsonSyntaxFile(HclFile):
     """The HCL text a `.tf.json` file stands for, parsed; locations are in the JSON."""
 
-    __slots__ = ("_json_lines", "_origin", "invalid")
+    __slots__ = ("_json_lines", "_origin", "invalid", "suppressions")
 
     def __init__(
         self,
@@ -595,6 +600,8 @@ class JsonSyntaxFile(HclFile):
         invalid: Sequence[int] = (),
     ) -> None:
         super().__init__(path, hcl_text)
+        self.suppressions: tuple[Suppression, ...] = ()
+        """`trustlint:ignore` comments written as `"//"` properties."""
         self.invalid = tuple(invalid)
         """JSON offsets of the strings holding an expression that does not parse."""
         origin.append(origin[-1] + 1 if origin else 0)
@@ -650,11 +657,27 @@ def parse_json_syntax(text: str, path: str, max_depth: int) -> JsonSyntaxFile:
     writer = _Writer(text, check=False)
     writer.document(root)
     file = JsonSyntaxFile(path, text, writer.text(), writer.origin)
-    if not file.root.has_error:
-        return file
-    writer = _Writer(text, check=True)
-    writer.document(root)
-    return JsonSyntaxFile(path, text, writer.text(), writer.origin, writer.invalid)
+    if file.root.has_error:
+        writer = _Writer(text, check=True)
+        writer.document(root)
+        file = JsonSyntaxFile(path, text, writer.text(), writer.origin, writer.invalid)
+    file.suppressions = _suppressions(path, text, writer.comments)
+    return file
+
+
+def _suppressions(path: str, text: str, comments: Sequence[_JString]) -> tuple[Suppression, ...]:
+    """`"//": "trustlint:ignore TL002 reason"` in a block body: the JSON syntax's
+    comment, read as the `#` comment it stands for, where its string is."""
+    found: list[Suppression] = []
+    for comment in comments:
+        if "trustlint:ignore" not in comment.value or "\n" in comment.value:
+            continue
+        for suppression in comment_suppressions("# " + comment.value, path):
+            where = json_error_location(path, text, comment.start)
+            end = json_error_location(path, text, comment.end)
+            location = Location(path, where.line, where.column, end.line, end.column)
+            found.append(replace(suppression, location=location))
+    return tuple(found)
 
 
 def json_error_location(path: str, text: str, offset: int) -> Location:
