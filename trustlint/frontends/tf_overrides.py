@@ -71,7 +71,7 @@ def merge_overrides(files: Sequence[HclFile], report: ReportError) -> list[HclFi
             if block.type == "locals":
                 for name in block.attributes:
                     local_values.setdefault(name, (file, block))
-            elif not block.has_error:
+            else:
                 blocks.setdefault((block.type, block.labels), (file, _start(block)))
     local_overrides: dict[int, dict[str, Attribute]] = {}
     for file in overrides:
@@ -90,6 +90,8 @@ def merge_overrides(files: Sequence[HclFile], report: ReportError) -> list[HclFi
             if found is None:
                 report(f"{_title(block)} overrides no block of this module", block.type_location)
                 continue
+            if found[1].base.has_error:
+                continue  # a block with a syntax error is not read, merged or not
             _merge(found[1], block, nested_merge=block.type in ("resource", "data"))
     changed: dict[str, list[tuple[Block, _Merged | dict[str, Attribute]]]] = {}
     for file, merged in blocks.values():
