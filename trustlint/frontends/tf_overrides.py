@@ -127,7 +127,7 @@ def _nested_type(block: Block | _Merged) -> str:
 def _merge(target: _Merged, override: Block, *, nested_merge: bool) -> None:
     target.changed = True
     target.attributes.update(override.attributes)
-    written = {_nested_type(child) for child in override.blocks}
+    written = dict.fromkeys(_nested_type(child) for child in override.blocks)
     for kind in written:
         replacements = [child for child in override.blocks if _nested_type(child) == kind]
         if nested_merge and kind in _MERGED_NESTED:
