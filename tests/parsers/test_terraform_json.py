@@ -223,3 +223,23 @@ def _plain(value: object) -> object:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def test_a_heredoc_written_in_an_override_file_is_located_there(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "app" {\n  name = "app"\n  assume_role_policy = "{}"\n}\n'
+    )
+    (tmp_path / "main_override.tf").write_text(
+        "# a comment above the block\n"
+        'resource "aws_iam_role" "app" {\n'
+        "  assume_role_policy = <<-EOT\n"
+        '    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
+        '      "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}]}\n'
+        "  EOT\n"
+        "}\n"
+    )
+    unit = load_module(tmp_path, tmp_path, LoadOptions())
+    (statement,) = trust(unit, "aws_iam_role.app").statements
+    (principal,) = statement.principals
+    assert principal.location.path == "main_override.tf"
+    assert span(principal.location) == (5, 56, 5, 59)
