@@ -16,7 +16,7 @@ from trustlint.frontends.hcl_syntax import read_body
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.tf_files import is_override, module_file_names
 from trustlint.frontends.tf_json_syntax import parse_json_syntax
-from trustlint.model import Location
+from trustlint.model import THIS_ACCOUNT, Location
 
 
 def test_blocks_labels_and_interpolations_are_read_at_their_json_positions() -> None:
@@ -243,3 +243,24 @@ def test_a_heredoc_written_in_an_override_file_is_located_there(tmp_path: Path) 
     (principal,) = statement.principals
     assert principal.location.path == "main_override.tf"
     assert span(principal.location) == (5, 56, 5, 59)
+
+
+def test_cdktf_references_resolve_across_resources() -> None:
+    stack = (
+        Path(__file__).resolve().parents[1]
+        / "fixtures/rules/json_syntax/cdktf/cdktf.out/stacks/iam-stack"
+    )
+    unit = load_module(stack, stack, LoadOptions())
+    assert unit.errors == ()
+    (attachment,) = unit.attachments
+    # "role": "${aws_iam_role.ci_role.name}"
+    assert attachment.target.value == "ci-deployer"
+    assert span(attachment.target.location) == (151, 17, 151, 47)
+    (policy,) = unit.managed_policies
+    assert policy.document is not None
+    (statement,) = policy.document.statements
+    # `aws_iam_role.vendor_role.arn` inside an interpolated jsonencode().
+    assert [r.value for r in statement.resources] == [
+        f"arn:aws:iam::{THIS_ACCOUNT}:role/vendor-integration"
+    ]
+    assert span(statement.resources[0].location) == (107, 124, 107, 152)
