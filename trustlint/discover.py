@@ -1,11 +1,11 @@
 """Which files a scan reads: a deterministic walk with excludes and safe symlinks.
 
 Candidates are `.yaml`, `.yml`, `.json` and `.template` files (the dispatcher
-decides what each holds) and directories holding `.tf` files (Terraform reads
-a module as a whole). A symlink is followed only to a target inside the
-project root that the walk has not seen, so a scan neither loops nor leaves
-the project; real paths are walked before links, so a file reached both ways
-is reported under its own name.
+decides what each holds) and directories holding Terraform files (`.tf` and
+`.tf.json`, `tf_files.is_module_file`: Terraform reads a module as a whole).
+A symlink is followed only to a target inside the project root that the walk
+has not seen, so a scan neither loops nor leaves the project; real paths are
+walked before links, so a file reached both ways is reported under its own name.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trustlint.frontends.tf_files import is_module_file
 from trustlint.model import Location, ParseError
 
 CANDIDATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
-TERRAFORM_SUFFIX = ".tf"
 DEFAULT_EXCLUDED_DIRECTORIES = frozenset(
     {".git", ".terraform", "node_modules", ".tox", "__pycache__"}
 )
@@ -34,7 +34,7 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     """Candidate files, absolute, sorted."""
     terraform_dirs: list[Path] = field(default_factory=list)
-    """Directories holding `.tf` files, absolute, sorted."""
+    """Directories holding Terraform files (`.tf`, `.tf.json`), absolute, sorted."""
     errors: list[ParseError] = field(default_factory=list)
     """Paths that do not exist and directories that cannot be read (TL000)."""
 
@@ -164,7 +164,7 @@ class _Walker:
         if is_directory:
             real = os.path.realpath(shown)
             self.pending.append(_Directory(shown, real, relative, explicit=True))
-        elif shown.endswith(TERRAFORM_SUFFIX):
+        elif is_module_file(os.path.basename(shown)):
             parent = os.path.dirname(shown)
             self.terraform_dirs.setdefault(os.path.realpath(parent), Path(parent))
         else:
@@ -237,12 +237,11 @@ class _Walker:
             self._file(link.shown, real, link.parent_real)
 
     def _file(self, shown: str, real: str, parent_real: str) -> None:
-        suffix = _suffix(shown)
-        if suffix in CANDIDATE_SUFFIXES:
-            self.files.setdefault(real, Path(shown))
-        elif suffix == TERRAFORM_SUFFIX:
+        if is_module_file(os.path.basename(shown)):
             # The module is the directory holding the file (or the link to it).
             self.terraform_dirs.setdefault(parent_real, Path(os.path.dirname(shown)))
+        elif _suffix(shown) in CANDIDATE_SUFFIXES:
+            self.files.setdefault(real, Path(shown))
 
     def _error(self, relative: str, message: str) -> None:
         self.errors.append(ParseError(message, Location(relative, 1, 1, 1, 2)))
@@ -254,8 +253,7 @@ def _suffix(name: str) -> str:
 
 
 def _is_wanted(name: str) -> bool:
-    suffix = _suffix(name)
-    return suffix in CANDIDATE_SUFFIXES or suffix == TERRAFORM_SUFFIX
+    return _suffix(name) in CANDIDATE_SUFFIXES or is_module_file(os.path.basename(name))
 
 
 def _join(directory: str, name: str) -> str:

@@ -54,6 +54,7 @@ from trustlint.cache import (
 )
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.tf_files import TFVARS_SUFFIXES, is_module_file, module_file_names
 from trustlint.model import PolicyDocument, SourceUnit, Text, Value
 
 if TYPE_CHECKING:
@@ -76,9 +77,6 @@ Visit = Callable[[SourceUnit], tuple[SourceUnit, T]]
 """What `visit_units` does with each unit: what to keep of it, and a result."""
 AccountForPath = Callable[[str], "str | None"]
 """The config's `accounts.paths` lookup: which account a project-relative path deploys into."""
-
-_MODULE_FILE_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
-"""Names in a module directory that decide what the module holds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,7 +541,8 @@ def _dependencies(
         if digest is None:
             return None, ()
         dependencies.append((relative, digest))
-        if relative.endswith(_MODULE_FILE_SUFFIXES):
+        name = relative.rpartition("/")[2]
+        if is_module_file(name) or name.endswith(TFVARS_SUFFIXES):
             directories.add(relative.rpartition("/")[0] or ".")
     listings = tuple(
         (directory, tuple(_module_files(root / directory))) for directory in sorted(directories)
@@ -561,15 +560,18 @@ def _still_valid(
 
 
 def _module_files(directory: Path) -> list[str]:
+    """The module's own files and its variable files: what decides what it holds."""
+    names = module_file_names(directory)
     try:
         with os.scandir(directory) as entries:
-            return sorted(
+            names += [
                 entry.name
                 for entry in entries
-                if entry.name.endswith(_MODULE_FILE_SUFFIXES) and entry.is_file()
-            )
+                if entry.name.endswith(TFVARS_SUFFIXES) and entry.is_file()
+            ]
     except OSError:
         return []
+    return sorted(names)
 
 
 def _join(directory: str, name: str) -> str:

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from trustlint.discover import CANDIDATE_SUFFIXES, TERRAFORM_SUFFIX, project_path
+from trustlint.discover import CANDIDATE_SUFFIXES, project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
 from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
@@ -285,10 +285,6 @@ def _point(relative: str, line: int, column: int) -> Location:
 
 
 def _terraform_files(directory: Path, root: Path) -> list[str]:
-    try:
-        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
-    except OSError:
-        return []
-    return [
-        project_path(directory / name, root) for name in names if name.endswith(TERRAFORM_SUFFIX)
-    ]
+    from trustlint.frontends.tf_files import module_file_names
+
+    return [project_path(directory / name, root) for name in module_file_names(directory)]

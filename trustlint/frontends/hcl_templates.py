@@ -297,7 +297,7 @@ class TemplateRenderer:
         return lift(values, assemble, Site(clip(self._source_text()), self.location))
 
     def _assemble(self, parts: Sequence[_Part]) -> Any:
-        builder = _TextBuilder(self.file.path)
+        builder = _TextBuilder(self.location.path)
         reasons: list[str] = []
         for part in parts:
             if isinstance(part, _Literal):

@@ -57,6 +57,9 @@ from trustlint.frontends.hcl_values import (
     Step,
 )
 from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.tf_files import is_json_syntax, module_files
+from trustlint.frontends.tf_json_syntax import read_json_syntax
+from trustlint.frontends.tf_overrides import merge_overrides
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (
     THIS_ACCOUNT,
@@ -123,10 +126,7 @@ def resource_blocks(
     its file's project-relative path and suppression comments (for plans)."""
     project = _Project(root, directory, options)
     found: list[tuple[Block, str, tuple[Suppression, ...]]] = []
-    for path in _module_files(directory):
-        file = project.hcl_file(path)
-        if file is None:
-            continue
+    for file in project.module_hcl_files(directory):
         suppressions = tuple(
             s for s in project.suppressions.values() if s.location.path == file.path
         )
@@ -191,6 +191,14 @@ class _Project:
                 Location(relative, error.line, error.column, error.line, error.column + 1),
             )
         else:
+            if is_json_syntax(relative):
+                file, json_problem = read_json_syntax(text, relative, self.options.max_depth)
+                if json_problem is not None:
+                    self.error(*json_problem)
+                for suppression in file.suppressions if file is not None else ():
+                    self.suppressions.setdefault(suppression.location, suppression)
+                self._files[relative] = file
+                return file
             file = parse_hcl(text, relative)
             problem = syntax_problem(file, self.options.max_depth)
             if problem is not None:
@@ -200,6 +208,11 @@ class _Project:
                 self.suppressions.setdefault(suppression.location, suppression)
         self._files[relative] = file
         return file
+
+    def module_hcl_files(self, directory: Path) -> list[HclFile]:
+        """The files of the module in `directory`, parsed, override files merged in."""
+        files = [self.hcl_file(path) for path in _module_files(directory)]
+        return merge_overrides([file for file in files if file is not None], self.error)
 
     def read_text(self, path: Path, site: Site) -> Any:
         """`file()`: the text of a file inside the project, remembering its path."""
@@ -299,10 +312,8 @@ class ModuleScope(Scope):
         self.unbound = self
         """This module without instance bindings: where locals, variables and outputs are read."""
         self._tfvars: dict[str, Any] | None = None
-        for path in _module_files(directory):
-            file = project.hcl_file(path)
-            if file is not None:
-                self._index(file)
+        for file in project.module_hcl_files(directory):
+            self._index(file)
 
     # -- reading the module --------------------------------------------------------
 
@@ -961,11 +972,7 @@ def _is_directory(path: Path) -> bool:
 
 
 def _module_files(directory: Path) -> list[Path]:
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    return [Path(entry.path) for entry in entries if entry.name.endswith(".tf") and entry.is_file()]
+    return module_files(directory)
 
 
 def _tfvars_files(directory: Path) -> list[Path]:
