@@ -119,7 +119,9 @@ def _fill(
     if len(resources) == 1:
         return text.replace(_HOLE, resources[0])
     display = _display(resources, names)
-    if len({names[r].without_keys() for r in resources}) == 1:
+    # Instances, or calls of one module, of one resource: its type and name (the
+    # last two parts of the address) are the same; else they are different resources.
+    if len({names[r].without_keys().parts[-2:] for r in resources}) == 1:
         clause = f" (in {len(resources)} instances: {_listed([labels[r] for r in resources])})"
     else:  # different resources sharing the place, such as one document used by two roles
         clause = (
