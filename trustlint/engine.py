@@ -19,6 +19,7 @@ from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import LEVEL_RANK, Finding, Level
 from trustlint.loading import Visit, touches
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
+from trustlint.passed import route, touched_paths
 from trustlint.project import Project
 
 T = TypeVar("T")
@@ -134,7 +135,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings = [finding for found in unit_findings for finding in load_model(found)]
     del unit_findings
     findings.extend(graph_findings)
-    findings.extend(_parse_error_findings(units, errors))
+    findings.extend(_parse_error_findings(units, errors, strict=options.strict))
     findings = _apply_settings(findings, config, options)
     findings.extend(_reasonless_suppressions(units))
     findings = _apply_suppressions(findings, units)
@@ -178,7 +179,7 @@ class UnitChecks:
             checks = unit_checks()
             context = CheckContext(Project([unit], self.config), strict=self.strict)
             findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
-        return for_graph(unit), dump_model(findings)
+        return for_graph(unit), dump_model(route(findings))
 
 
 def _graph_findings(
@@ -194,7 +195,7 @@ def _graph_findings(
 
     checks = graph_checks()
     context = CheckContext(Project(units, config), strict=options.strict)
-    return [finding for rule_id in selected for finding in checks[rule_id](context)]
+    return route(finding for rule_id in selected for finding in checks[rule_id](context))
 
 
 def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: bool) -> Project:
@@ -283,18 +284,21 @@ def _rule_selected(rule_id: str, config: Config, options: ScanOptions) -> bool:
     return config.rule(rule_id).enabled is not False
 
 
-def _parse_error_findings(units: list[SourceUnit], errors: list[ParseError]) -> list[Finding]:
+def _parse_error_findings(
+    units: list[SourceUnit], errors: list[ParseError], *, strict: bool
+) -> list[Finding]:
     all_errors = [*errors, *(error for unit in units for error in unit.errors)]
     return [
         Finding(
             PARSE_ERROR,
-            "error",
+            error.level,
             error.message,
             error.location,
             resource=error.location.path,
             subject=error.message,
         )
         for error in all_errors
+        if strict or error.level == "error"
     ]
 
 
@@ -369,7 +373,7 @@ def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> lis
 
 
 def _reported(finding: Finding, report_paths: set[str]) -> bool:
-    return touches((finding.location.path,), report_paths)
+    return touches(touched_paths(finding), report_paths)
 
 
 def _apply_baseline(

@@ -9,6 +9,7 @@ from terraform_helpers import load, managed_policy, only_statement, role, span, 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.model import THIS_ACCOUNT, Unknown
+from trustlint.passed import PassedLocation
 
 
 def test_local_module_entities_get_module_addresses_and_keep_their_files() -> None:
@@ -17,9 +18,18 @@ def test_local_module_entities_get_module_addresses_and_keep_their_files() -> No
     child = role(unit, "module.deployer.aws_iam_role.this")
     assert child.resource.location.path == "modules/trusted_role/main.tf"
     assert child.resource.unit == "."
-    # The input given by the caller, and the child's own default for `path`.
+    # The input given by the caller, located at the caller's argument, and
+    # the child's own default for `path`, located in the child.
     assert child.name.value == "deployer"
-    assert span(child.name.location) == (10, 10, 10, 18)
+    assert child.name.location.path == "main.tf"
+    assert span(child.name.location) == (3, 21, 3, 31)
+    assert isinstance(child.name.location, PassedLocation)
+    assert child.name.location.used_at.path == "modules/trusted_role/main.tf"
+    assert span(child.name.location.used_at) == (10, 10, 10, 18)
+    assert child.name.location.used_in == "module.deployer"
+    assert child.path is not None
+    assert child.path.location.path == "modules/trusted_role/main.tf"
+    assert span(child.path.location) == (11, 10, 11, 18)
     assert child.arn == f"arn:aws:iam::{THIS_ACCOUNT}:role/deploy/deployer"
 
 
@@ -29,8 +39,12 @@ def test_module_inputs_reach_the_childs_policies() -> None:
     )
     (principal,) = statement.principals
     assert principal.value == "arn:aws:iam::888888888888:root"
-    assert principal.location.path == "modules/trusted_role/main.tf"
-    assert span(principal.location) == (17, 27, 17, 69)
+    # The account comes from the caller: located at its argument, used in the child.
+    assert principal.location.path == "main.tf"
+    assert span(principal.location) == (4, 21, 4, 35)
+    assert isinstance(principal.location, PassedLocation)
+    assert principal.location.used_at.path == "modules/trusted_role/main.tf"
+    assert span(principal.location.used_at) == (17, 27, 17, 69)
 
 
 def test_module_outputs_resolve_in_the_caller() -> None:
@@ -95,9 +109,28 @@ def test_registry_sources_are_not_fetched_and_module_cycles_are_cut() -> None:
     unit = load("remote_and_cyclic_modules")
     assert unit.notes == (
         "module.from_registry: source terraform-aws-modules/iam/aws//modules/iam-role is not "
-        "a local path; it is not fetched",
-        "module.loop.module.again: source ../loop calls itself; the cycle is not followed",
+        "installed (no .terraform/modules/modules.json entry from_registry); it is not read",
     )
+    # Without modules.json the registry module stays unknown: a note for --strict;
+    # the cycle is an error on the `module` block that closes it.
+    assert [(e.level, e.location.path, span(e.location), e.message) for e in unit.errors] == [
+        (
+            "note",
+            "main.tf",
+            (1, 1, 1, 7),
+            "cannot decide: what module.from_registry creates is not checked: source "
+            "terraform-aws-modules/iam/aws//modules/iam-role is not installed (no "
+            ".terraform/modules/modules.json entry from_registry); run terraform init to have "
+            "it read",
+        ),
+        (
+            "error",
+            "modules/loop/main.tf",
+            (1, 1, 1, 7),
+            "module.loop.module.again: source ../loop calls its own module; the cycle is not "
+            "followed",
+        ),
+    ]
     assert [g.resource.address for g in unit.groups] == ["module.loop.aws_iam_group.looped"]
     uses_remote = trust(unit, "aws_iam_role.uses_remote")
     assert uses_remote.unknown is not None

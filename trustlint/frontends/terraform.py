@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, parse_hcl,
 from trustlint.frontends.hcl_syntax_errors import syntax_problem
 from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Site, Step
 from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.terraform_modules import CallerInput, ModuleCalls
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import (
     THIS_ACCOUNT,
@@ -130,6 +131,7 @@ class _Project:
         self.active: set[tuple[str, ...]] = set()
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
+        self.calls = ModuleCalls(root_module, self.relative)
 
     def relative(self, path: Path) -> str:
         return project_path(path, self.root)
@@ -137,9 +139,9 @@ class _Project:
     def first_path(self) -> str | None:
         return next(iter(sorted(self.paths)), None)
 
-    def error(self, message: str, location: Location) -> None:
+    def error(self, message: str, location: Location, *, note: bool = False) -> None:
         key = (location.path, location.line, location.column, message)
-        self.errors.setdefault(key, ParseError(message, location))
+        self.errors.setdefault(key, ParseError(message, location, "note" if note else "error"))
 
     def note(self, text: str) -> None:
         self.notes.setdefault(text, None)
@@ -337,6 +339,8 @@ class ModuleScope(Scope):
         first = steps[0].key if steps and steps[0].kind == "attr" else None
         if name in ("var", "local") and first is not None:
             value = self.variable(first, site) if name == "var" else self.local(first, site)
+            if name == "var":
+                self.project.calls.read_variable(self, first, site.location)
             return _relocated(value, site), 1
         if name == "path" and first is not None:
             if first == "module":
@@ -615,21 +619,8 @@ class ModuleScope(Scope):
         if block is None:
             return None
         label = f"{self.prefix}module.{name}"
-        source_attribute = block.attributes.get("source")
-        source = self.evaluate(source_attribute) if source_attribute is not None else None
-        if not isinstance(source, str):
-            self.project.note(f"{label}: the module source is not a literal string")
-            return None
-        if not source.startswith(("./", "../")):
-            self.project.note(f"{label}: source {source} is not a local path; it is not fetched")
-            return None
-        directory = Path(os.path.normpath(self.directory / source))
-        if not self.project.inside_root(directory) or not _is_directory(directory):
-            self.project.note(f"{label}: source {source} is not a directory inside the project")
-            return None
-        real = Path(os.path.realpath(directory))
-        if any(Path(os.path.realpath(seen)) == real for seen in self.stack):
-            self.project.note(f"{label}: source {source} calls itself; the cycle is not followed")
+        directory = self.project.calls.resolve(self, name, block)
+        if directory is None:
             return None
         if len(self.stack) > MAX_MODULE_NESTING:
             self.project.note(f"{label}: modules nested deeper than {MAX_MODULE_NESTING} levels")
@@ -638,10 +629,11 @@ class ModuleScope(Scope):
             self.project.note(f"{label} is not created (count or for_each is empty)")
             return None
         inputs = {
-            key: _deferred(self, attribute)
+            key: CallerInput(self, attribute)
             for key, attribute in block.attributes.items()
             if key not in _MODULE_ARGUMENTS
         }
+        self.project.calls.enter(self, f"{label}.", block, directory)
         return ModuleScope(
             self.project,
             directory,
@@ -693,22 +685,10 @@ class ModuleScope(Scope):
         return found
 
 
-def _deferred(scope: ModuleScope, attribute: Attribute) -> Callable[[], Any]:
-    return lambda: scope.evaluate(attribute)
-
-
 def _is_file(path: Path) -> bool:
     """`Path.is_file`, false for a path the system refuses (a name too long)."""
     try:
         return path.is_file()
-    except OSError:
-        return False
-
-
-def _is_directory(path: Path) -> bool:
-    """`Path.is_dir`, false for a path the system refuses (a name too long)."""
-    try:
-        return path.is_dir()
     except OSError:
         return False
 
@@ -1262,6 +1242,9 @@ class _Collected(EntityLists):
     organization_targets: list[tuple[Any, Value, str]] = field(default_factory=list)
 
 
+_COLLECTED_LISTS = tuple(f.name for f in fields(_Collected))
+
+
 class _Entities:
     """Builds the model entities of a module and of the local modules it calls."""
 
@@ -1275,6 +1258,7 @@ class _Entities:
         if id(module) in self._seen:
             return
         self._seen.add(id(module))
+        before = self._sizes()
         for address in module.resources.values():
             builder = _BUILDERS.get(address.resource_type)
             if builder is None:
@@ -1283,10 +1267,22 @@ class _Entities:
                 self.project.note(f"{address.full} is not created (count or for_each is empty)")
                 continue
             builder(self, module, address)
+        self._reroute(module.prefix, before)
         for name in module.calls:
             child = module.child(name)
             if child is not None:
                 self.add_module(child)
+
+    def _sizes(self) -> dict[str, int]:
+        return {name: len(getattr(self.collected, name)) for name in _COLLECTED_LISTS}
+
+    def _reroute(self, prefix: str, before: Mapping[str, int]) -> None:
+        """Locate the values callers passed to module instance `prefix` at the caller."""
+        if not prefix:
+            return
+        for name, size in before.items():
+            built = getattr(self.collected, name)
+            built[size:] = self.project.calls.reroute(prefix, tuple(built[size:]))
 
     def unit(self) -> SourceUnit:
         collected = self.collected
@@ -1307,7 +1303,7 @@ class _Entities:
             targets = tuple(v for target, v, _ in collected.organization_targets if target == key)
             organization_policies.append(replace(policy, targets=targets))
         project = self.project
-        return collected.source_unit(
+        unit = collected.source_unit(
             self.unit_id,
             "terraform",
             tuple(sorted(project.paths)),
@@ -1317,6 +1313,7 @@ class _Entities:
             errors=sorted(project.errors.values(), key=lambda e: e.location),
             notes=project.notes,
         )
+        return replace(unit, calls=tuple(project.calls.called))
 
     # -- helpers ------------------------------------------------------------------------
 
