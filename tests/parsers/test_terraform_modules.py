@@ -8,7 +8,8 @@ from terraform_helpers import load, managed_policy, only_statement, role, span, 
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.terraform import load_module
-from trustlint.model import THIS_ACCOUNT, Unknown
+from trustlint.frontends.terraform_modules import call_key, root_units
+from trustlint.model import THIS_ACCOUNT, SourceUnit, Unknown
 from trustlint.passed import PassedLocation
 
 
@@ -166,3 +167,35 @@ def test_an_empty_policy_from_a_module_default_is_no_policy(tmp_path: Path) -> N
     unit = load_module(tmp_path, tmp_path, LoadOptions())
     (policy,) = unit.managed_policies
     assert policy.document is None
+
+
+def _module_unit(directory: str, *calls: str) -> SourceUnit:
+    return SourceUnit(unit=directory, format="terraform", paths=(), calls=calls)
+
+
+def test_modules_called_by_a_root_are_not_roots_however_deep() -> None:
+    units = [
+        _module_unit("live", "modules/a", "modules/b"),
+        _module_unit("modules/a", "modules/b"),
+        _module_unit("modules/b"),
+        SourceUnit(unit="modules/a/policy.json", format="policy-json", paths=()),
+    ]
+    kept = root_units(units, lambda unit: unit)
+    assert [unit.unit for unit in kept] == ["live", "modules/a/policy.json"]
+
+
+def test_modules_calling_each_other_without_a_root_keep_the_first_as_root() -> None:
+    units = [_module_unit("loop2", "loop1"), _module_unit("loop1", "loop2")]
+    assert [unit.unit for unit in root_units(units, lambda unit: unit)] == ["loop1"]
+
+
+def test_a_module_called_only_by_a_module_that_is_not_a_root_is_not_lost() -> None:
+    # `live` reads `a` but (a divergence) does not reach the `b` that `a` alone calls.
+    units = [_module_unit("live", "a"), _module_unit("a", "b"), _module_unit("b")]
+    assert [unit.unit for unit in root_units(units, lambda unit: unit)] == ["live", "b"]
+
+
+def test_modules_json_keys_name_nested_calls() -> None:
+    assert call_key("", "vpc_role") == "vpc_role"
+    assert call_key("module.a.", "b") == "a.b"
+    assert call_key('module.a["x"].module.b[0].', "c") == "a.b.c"
