@@ -200,3 +200,22 @@ def test_an_installed_directory_that_is_gone_is_tl000_on_the_module_block(
     errors = [f for f in result.active if f.rule_id == "TL000"]
     assert located(errors) == [("TL000", "infra/main.tf", 1, 1)]
     assert "is installed in infra/.terraform/modules/gone, which is missing" in errors[0].message
+
+
+def test_a_suppression_in_the_users_module_block_covers_what_the_installed_module_creates(
+    project: Project,
+) -> None:
+    target = project.copy(INSTALLED, "infra")
+    main = target / "main.tf"
+    text = main.read_text(encoding="utf-8").replace(
+        '  role_name         = "admin"\n',
+        '  role_name         = "admin"\n  # trustlint:ignore TL006 break-glass sessions are long\n',
+    )
+    main.write_text(text, encoding="utf-8")
+    result = project.scan_result([target])
+    assert located(result.active) == [
+        ("TL002", "infra/main.tf", 8, 27),
+        ("TL002", "infra/main.tf", 19, 24),
+    ]
+    (suppressed,) = result.suppressed
+    assert (suppressed.rule_id, suppressed.location.line) == ("TL006", 12)

@@ -131,7 +131,7 @@ class _Project:
         self.active: set[tuple[str, ...]] = set()
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
-        self.calls = ModuleCalls(root_module, self.relative)
+        self.calls = ModuleCalls(root_module, self.relative, self.paths)
 
     def relative(self, path: Path) -> str:
         return project_path(path, self.root)

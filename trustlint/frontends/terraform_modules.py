@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from trustlint.frontends.hcl_syntax import Attribute, Block
-from trustlint.model import Location, PolicyDocument, Principal, SourceUnit, Statement, Value
+from trustlint.model import (
+    Location,
+    PolicyDocument,
+    Principal,
+    Resource,
+    SourceUnit,
+    Statement,
+    Value,
+)
 from trustlint.passed import PassedLocation
 
 if TYPE_CHECKING:
@@ -76,7 +84,9 @@ class _Instance:
     directory: str
     """The module's directory, project-relative."""
     anchor: Location | None
-    """The user's `module` block, for an instance inside an installed module."""
+    """The user's `module` block (its keyword), for an instance inside an installed module."""
+    anchor_block: Location | None
+    """The whole of that block: what a resource of the instance is located at."""
 
 
 @dataclass(slots=True)
@@ -85,6 +95,8 @@ class ModuleCalls:
 
     root_module: Path
     relative: Callable[[Path], str]
+    read: dict[str, None]
+    """The files the load reads (`modules.json` becomes one of them)."""
     installed_: dict[str, Path] | None = None
     called: dict[str, None] = field(default_factory=dict)
     """Project-relative directories of the modules called, in the order met."""
@@ -99,7 +111,10 @@ class ModuleCalls:
     def installed(self) -> dict[str, Path]:
         """`modules.json` of the root module: call key -> directory; empty without it."""
         if self.installed_ is None:
-            self.installed_ = _read_modules_json(self.root_module)
+            path = self.root_module / MODULES_JSON
+            self.installed_ = _read_modules_json(path, self.root_module)
+            if self.installed_:
+                self.read.setdefault(self.relative(path), None)
         return self.installed_
 
     def resolve(self, scope: ModuleScope, name: str, block: Block) -> Path | None:
@@ -159,10 +174,12 @@ class ModuleCalls:
     def enter(self, scope: ModuleScope, prefix: str, block: Block, directory: Path) -> None:
         """Remember that instance `prefix` is called by `scope` from `block`."""
         parent = self.instances.get(scope.prefix)
-        anchor = parent.anchor if parent is not None else None
+        anchor, anchor_block = (parent.anchor, parent.anchor_block) if parent else (None, None)
         if anchor is None and is_installed_path(self.relative(directory)):
-            anchor = block.type_location
-        self.instances[prefix] = _Instance(scope.prefix, self.relative(directory), anchor)
+            anchor, anchor_block = block.type_location, block.location
+        self.instances[prefix] = _Instance(
+            scope.prefix, self.relative(directory), anchor, anchor_block
+        )
 
     # -- passed values ------------------------------------------------------------
 
@@ -207,6 +224,7 @@ class _Rerouter:
         self.calls = calls
         self.prefix = prefix
         self.anchor = instance.anchor
+        self.anchor_block = instance.anchor_block
         self.used_in = prefix.rstrip(".")
         self.callers = {calls.relative(calls.root_module)}
         """The directories of the modules that call this instance, however far up."""
@@ -224,6 +242,9 @@ class _Rerouter:
             return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
             return value
+        if isinstance(value, Resource) and self.anchor_block is not None:
+            # A suppression comment on the user's module block covers what it creates.
+            return dataclasses.replace(value, location=self.anchor_block)
         if isinstance(value, Statement | PolicyDocument):
             context = value.location
         scalar = isinstance(value, Value | Principal)
@@ -312,8 +333,7 @@ def _kept(unit: SourceUnit, dropped: set[str]) -> bool:
 # -- modules.json ----------------------------------------------------------------
 
 
-def _read_modules_json(root_module: Path) -> dict[str, Path]:
-    path = root_module / MODULES_JSON
+def _read_modules_json(path: Path, root_module: Path) -> dict[str, Path]:
     try:
         if path.stat().st_size > MAX_MODULES_JSON_BYTES:
             return {}
