@@ -36,8 +36,8 @@ from trustlint.frontends.hcl_values import EncodedJson, EvalError, MappedStr, Si
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.terraform_modules import CallerInput, ModuleCalls
 from trustlint.frontends.yaml_loader import LoadError, load_json
+from trustlint.model import Group as IamGroup
 from trustlint.model import (
-    THIS_ACCOUNT,
     GroupMembership,
     Location,
     ManagedPolicy,
@@ -59,7 +59,6 @@ from trustlint.model import (
     Value,
     generated_name,
 )
-from trustlint.model import Group as IamGroup
 from trustlint.policy_reader import raw_type, read_policy, scalar_text
 from trustlint.suppressions import comment_suppressions
 from trustlint.tree import Alternatives, LList, LMap
@@ -510,7 +509,12 @@ class ModuleScope(Scope):
         kind = _ARN_KINDS[address.resource_type]
         arn: Any
         if isinstance(name, str) and isinstance(path, str):
-            arn = f"arn:{self.project.options.partition}:iam::{THIS_ACCOUNT}:{kind}{path}{name}"
+            account = self.project.calls.account(self, block)
+            if isinstance(account, Unknown):
+                arn = Unknown(f"{address.full}.arn", block.location, account.reason)
+            else:
+                partition = self.project.options.partition
+                arn = f"arn:{partition}:iam::{account}:{kind}{path}{name}"
         else:
             arn = Unknown(f"{address.full}.arn", block.location, "the name or path is not known")
         return _Identity(name, path, arn, name_location, path_location)
@@ -564,14 +568,11 @@ class ModuleScope(Scope):
         self, data_type: str, name: str, attribute: str, block: Block | None, site: Site
     ) -> Any:
         if data_type == "aws_caller_identity" and attribute in ("account_id", "id"):
-            if block is not None and "provider" in block.attributes:
-                # Read through another provider configuration (`provider =
-                # aws.production`): that provider's account, which the module
-                # does not state.
-                return site.unknown(
-                    f"data.{data_type}.{name} is read through its own provider configuration"
-                )
-            return THIS_ACCOUNT
+            # The account of its provider configuration (`provider = aws.production`).
+            account = self.project.calls.account(self, block)
+            if isinstance(account, Unknown):
+                return site.unknown(f"data.{data_type}.{name}: {account.reason}")
+            return account
         if data_type == "aws_partition" and attribute in ("partition", "id"):
             return self.project.options.partition
         if data_type == "aws_iam_policy_document" and attribute in ("json", "minified_json"):
@@ -778,7 +779,10 @@ def _oidc_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
     if not isinstance(url, str):
         return site.unknown(f"{address.full}.url is not known")
     host = str(url).removeprefix("https://")
-    return f"arn:{scope.project.options.partition}:iam::{THIS_ACCOUNT}:oidc-provider/{host}"
+    account = scope.project.calls.account(scope, address.block)
+    if isinstance(account, Unknown):
+        return site.unknown(f"{address.full}.arn: {account.reason}")
+    return f"arn:{scope.project.options.partition}:iam::{account}:oidc-provider/{host}"
 
 
 def _deploy_time_id(scope: ModuleScope, address: _Address, site: Site) -> Any:
@@ -1313,7 +1317,9 @@ class _Entities:
             errors=sorted(project.errors.values(), key=lambda e: e.location),
             notes=project.notes,
         )
-        return replace(unit, calls=tuple(project.calls.called))
+        return replace(
+            unit, account=project.calls.unit_account(), calls=tuple(project.calls.called)
+        )
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -1454,7 +1460,7 @@ def _build_role(entities: _Entities, module: ModuleScope, address: _Address) -> 
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
             trust_policy=entities.policy(module, block, "assume_role_policy", "trust"),
             inline_policies=tuple(inline_policies),
@@ -1484,7 +1490,7 @@ def _build_user(entities: _Entities, module: ModuleScope, address: _Address) -> 
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
             permissions_boundary=entities.value(module, address.block, "permissions_boundary"),
         )
@@ -1499,7 +1505,7 @@ def _build_group(entities: _Entities, module: ModuleScope, address: _Address) ->
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
         )
     )
@@ -1515,7 +1521,7 @@ def _build_managed_policy(entities: _Entities, module: ModuleScope, address: _Ad
                 module, address.block, "policy", "identity", policy_name=name.value
             ),
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             path=path,
         )
     )

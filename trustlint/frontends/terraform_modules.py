@@ -29,6 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from trustlint.frontends.hcl_syntax import Attribute, Block
+from trustlint.frontends.terraform_providers import (
+    DEFAULT,
+    Providers,
+    account_of,
+    passed_providers,
+    root_providers,
+)
 from trustlint.model import (
     Location,
     PolicyDocument,
@@ -36,6 +43,7 @@ from trustlint.model import (
     Resource,
     SourceUnit,
     Statement,
+    Text,
     Value,
 )
 from trustlint.passed import PassedLocation
@@ -105,6 +113,8 @@ class ModuleCalls:
     """(instance, where it reads `var.x`) -> (caller, the argument's value)."""
     reads: dict[str, list[Location]] = field(default_factory=dict)
     """Instance -> where it reads a variable its caller passes."""
+    providers: dict[str, Providers] = field(default_factory=dict)
+    """Instance -> its AWS provider configurations (the root module's is ``)."""
 
     # -- sources ---------------------------------------------------------------
 
@@ -180,6 +190,24 @@ class ModuleCalls:
         self.instances[prefix] = _Instance(
             scope.prefix, self.relative(directory), anchor, anchor_block
         )
+        self.providers[prefix] = passed_providers(self.providers_of(scope), block)
+
+    # -- accounts ---------------------------------------------------------------------
+
+    def providers_of(self, scope: ModuleScope) -> Providers:
+        found = self.providers.get(scope.prefix)
+        if found is None:
+            found = self.providers[scope.prefix] = root_providers(scope)
+        return found
+
+    def account(self, scope: ModuleScope, block: Block | None) -> Text:
+        """The account a resource or data source of `scope` is in: its provider's."""
+        return account_of(self.providers_of(scope), block)
+
+    def unit_account(self) -> str | None:
+        """The account the root module's default provider names, if it names one."""
+        default = self.providers.get("", {}).get(DEFAULT)
+        return default.account if default is not None else None
 
     # -- passed values ------------------------------------------------------------
 
