@@ -1285,6 +1285,8 @@ class _Entities:
         if not prefix:
             return
         for name, size in before.items():
+            if len(getattr(self.collected, name)) == size:
+                continue
             built = getattr(self.collected, name)
             built[size:] = self.project.calls.reroute(prefix, tuple(built[size:]))
 

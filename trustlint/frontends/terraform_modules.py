@@ -115,6 +115,22 @@ class ModuleCalls:
     """Instance -> where it reads a variable its caller passes."""
     providers: dict[str, Providers] = field(default_factory=dict)
     """Instance -> its AWS provider configurations (the root module's is ``)."""
+    rerouters: dict[str, _Rerouter] = field(default_factory=dict)
+    names: dict[Path, str] = field(default_factory=dict)
+    root_directory_: str | None = None
+
+    def directory_name(self, directory: Path) -> str:
+        """A module directory, project-relative (the same directories are met again and again)."""
+        name = self.names.get(directory)
+        if name is None:
+            name = self.names[directory] = self.relative(directory)
+        return name
+
+    @property
+    def root_directory(self) -> str:
+        if self.root_directory_ is None:
+            self.root_directory_ = self.relative(self.root_module)
+        return self.root_directory_
 
     # -- sources ---------------------------------------------------------------
 
@@ -169,7 +185,7 @@ class ModuleCalls:
                     where,
                 )
                 return None
-        self.called.setdefault(self.relative(directory), None)
+        self.called.setdefault(self.directory_name(directory), None)
         real = os.path.realpath(directory)
         if any(os.path.realpath(seen) == real for seen in scope.stack):
             cycle = (
@@ -185,11 +201,10 @@ class ModuleCalls:
         """Remember that instance `prefix` is called by `scope` from `block`."""
         parent = self.instances.get(scope.prefix)
         anchor, anchor_block = (parent.anchor, parent.anchor_block) if parent else (None, None)
-        if anchor is None and is_installed_path(self.relative(directory)):
+        relative = self.directory_name(directory)
+        if anchor is None and is_installed_path(relative):
             anchor, anchor_block = block.type_location, block.location
-        self.instances[prefix] = _Instance(
-            scope.prefix, self.relative(directory), anchor, anchor_block
-        )
+        self.instances[prefix] = _Instance(scope.prefix, relative, anchor, anchor_block)
         self.providers[prefix] = passed_providers(self.providers_of(scope), block)
 
     # -- accounts ---------------------------------------------------------------------
@@ -227,7 +242,10 @@ class ModuleCalls:
         instance = self.instances.get(prefix)
         if instance is None:
             return built
-        rerouted: T = _Rerouter(self, prefix, instance).walk(built, None)
+        rerouter = self.rerouters.get(prefix)
+        if rerouter is None:
+            rerouter = self.rerouters[prefix] = _Rerouter(self, prefix, instance)
+        rerouted: T = rerouter.walk(built, None)
         return rerouted
 
     def origin(self, prefix: str, location: Location, *, scalar: bool = False) -> Location | None:
@@ -254,7 +272,7 @@ class _Rerouter:
         self.anchor = instance.anchor
         self.anchor_block = instance.anchor_block
         self.used_in = prefix.rstrip(".")
-        self.callers = {calls.relative(calls.root_module)}
+        self.callers = {calls.root_directory}
         """The directories of the modules that call this instance, however far up."""
         parent = calls.instances.get(instance.parent)
         while parent is not None:
@@ -268,7 +286,8 @@ class _Rerouter:
         if isinstance(value, tuple):
             items = tuple(self.walk(item, context) for item in value)
             return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
-        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        names = _field_names(type(value))
+        if not names:
             return value
         if isinstance(value, Resource) and self.anchor_block is not None:
             # A suppression comment on the user's module block covers what it creates.
@@ -277,14 +296,16 @@ class _Rerouter:
             context = value.location
         scalar = isinstance(value, Value | Principal)
         changes = {}
-        for item in dataclasses.fields(value):
-            current = getattr(value, item.name)
-            if scalar and item.name == "location":
+        for name in names:
+            current = getattr(value, name)
+            if current is None or type(current) in _LEAVES:
+                continue
+            if scalar and name == "location":
                 new = self.location(current, context, scalar=True)
             else:
                 new = self.walk(current, context)
             if new is not current:
-                changes[item.name] = new
+                changes[name] = new
         return dataclasses.replace(value, **changes) if changes else value
 
     def location(
@@ -312,6 +333,20 @@ class _Rerouter:
             used_at=used_at,
             used_in=self.used_in,
         )
+
+
+_LEAVES = frozenset({str, int, float, bool})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a model dataclass; () for anything else."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        fields = getattr(kind, "__dataclass_fields__", None)
+        names = tuple(fields) if isinstance(fields, dict) else ()
+        _FIELD_NAMES[kind] = names
+    return names
 
 
 def _contains(outer: Location, inner: Location) -> bool:
