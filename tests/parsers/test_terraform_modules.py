@@ -199,3 +199,39 @@ def test_modules_json_keys_name_nested_calls() -> None:
     assert call_key("", "vpc_role") == "vpc_role"
     assert call_key("module.a.", "b") == "a.b"
     assert call_key('module.a["x"].module.b[0].', "c") == "a.b.c"
+
+
+REGISTRY_CALL = """module "role" {
+  source = "terraform-aws-modules/iam/aws//modules/iam-role"
+}
+"""
+
+
+def _installed(tmp_path: Path, modules_json: str) -> SourceUnit:
+    (tmp_path / "main.tf").write_text(REGISTRY_CALL, encoding="utf-8")
+    (tmp_path / ".terraform" / "modules").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        modules_json, encoding="utf-8"
+    )
+    return load_module(tmp_path, tmp_path, LoadOptions())
+
+
+def test_a_damaged_modules_json_is_as_if_there_were_none(tmp_path: Path) -> None:
+    damaged = ("{not json", "[]", '{"Modules": 3}', '{"Modules": [1, {"Key": 2, "Dir": []}]}')
+    for index, text in enumerate(damaged):
+        directory = tmp_path / str(index)
+        directory.mkdir()
+        unit = _installed(directory, text)
+        assert [(e.level, span(e.location)) for e in unit.errors] == [("note", (1, 1, 1, 7))]
+        assert unit.paths == ("main.tf",)
+
+
+def test_an_installed_directory_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "main.tf").write_text('resource "aws_iam_user" "u" {}\n')
+    unit = _installed(project, '{"Modules": [{"Key": "role", "Dir": "../elsewhere"}]}')
+    assert unit.errors == ()
+    assert unit.users == ()
+    assert unit.notes == ("module.role: installed outside the project; it is not read",)

@@ -177,7 +177,10 @@ class ModuleCalls:
                 )
                 return None
             directory = Path(os.path.normpath(installed))
-            if not project.inside_root(directory) or not _is_directory(directory):
+            if not project.inside_root(directory):
+                project.note(f"{label}: installed outside the project; it is not read")
+                return None
+            if not _is_directory(directory):
                 shown = self.relative(directory)
                 project.error(
                     f"{label}: source {source} is installed in {shown}, which is missing; "
