@@ -28,6 +28,48 @@ class PassedLocation(Location):
     used_in: str = field(default="", compare=False)
     """The module instance using it: `module.app`."""
 
+    # Equal to, and ordered with, a plain location at the same place: the graph
+    # and the engine match findings (plain locations) to the model's.
+    def _key(self) -> tuple[str, int, int, int, int]:
+        return (self.path, self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() == _key(other)
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() != _key(other)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() < _key(other)
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() <= _key(other)
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() > _key(other)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() >= _key(other)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+def _key(location: Location) -> tuple[str, int, int, int, int]:
+    return (location.path, location.line, location.column, location.end_line, location.end_column)
+
 
 class UseSite(RelatedLocation):
     """The related location of a routed finding: where the module uses the value.

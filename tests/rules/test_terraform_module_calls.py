@@ -8,8 +8,12 @@ findings at the user's `module` block.
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from conftest import FIXTURES, Project
 
+from trustlint.cli import main
 from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 
@@ -219,3 +223,17 @@ def test_a_suppression_in_the_users_module_block_covers_what_the_installed_modul
     ]
     (suppressed,) = result.suppressed
     assert (suppressed.rule_id, suppressed.location.line) == ("TL006", 12)
+
+
+def test_the_graph_marks_the_edges_of_findings_located_at_the_caller(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for entry in (MODULE_CALLS / "called_twice").iterdir():
+        project.copy(entry)
+    assert main(["graph", "--no-cache", "--format", "json", str(project.root)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    marked = sorted((e["to"], e["location"], e["findings"]) for e in data["edges"])
+    assert marked == [
+        ("role:<this-account>@.:ci", "main.tf:4:15", ["TL002"]),
+        ("role:<this-account>@.:open", "main.tf:10:15", ["TL001"]),
+    ]
