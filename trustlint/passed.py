@@ -27,6 +27,8 @@ class PassedLocation(Location):
     """The module's expression or statement that uses the value."""
     used_in: str = field(default="", compare=False)
     """The module instance using it: `module.app`."""
+    installed: bool = field(default=False, compare=False)
+    """The value is written in an installed module (`used_at`), not by the user."""
 
     # Equal to, and ordered with, a plain location at the same place: the graph
     # and the engine match findings (plain locations) to the model's.
@@ -100,7 +102,12 @@ def route(findings: Iterable[Finding]) -> list[Finding]:
         )
         if isinstance(location, PassedLocation):
             where = f"in {location.used_in}" if location.used_in else "in the module"
-            use = UseSite(plain(location.used_at), f"the value is used here, {where}")
+            what = (
+                "the installed module writes it here"
+                if location.installed
+                else "the value is used here"
+            )
+            use = UseSite(plain(location.used_at), f"{what}, {where}")
             related = (use, *related)
         resource_location = finding.resource_location
         if resource_location is not None:

@@ -147,7 +147,7 @@ def test_an_installed_registry_module_is_read_and_reported_at_the_users_module_b
     session = only(result, "TL006", 12)
     assert "module.admin_role.aws_iam_role.this" in session.message
     assert related(session) == [
-        (installed, 76, 26, "the value is used here, in module.admin_role"),
+        (installed, 76, 26, "the installed module writes it here, in module.admin_role"),
     ]
     assert session.resource_location is not None
     assert session.resource_location.path == "infra/main.tf"

@@ -323,10 +323,11 @@ class _Rerouter:
             written, used_at = location, context
         if written is not None and is_installed_path(written.path) and self.anchor is not None:
             written = self.anchor
+        installed = False
         if written is None:
             if self.anchor is None or not is_installed_path(location.path):
                 return location
-            written = self.anchor
+            written, installed = self.anchor, True
         return PassedLocation(
             written.path,
             written.line,
@@ -335,6 +336,7 @@ class _Rerouter:
             written.end_column,
             used_at=used_at,
             used_in=self.used_in,
+            installed=installed,
         )
 
 
