@@ -20,6 +20,7 @@ from trustlint.findings import LEVEL_RANK, Finding, Level
 from trustlint.loading import Visit, touches
 from trustlint.merging import merge_findings
 from trustlint.model import Location, ParseError, SourceUnit, Suppression
+from trustlint.passed import route
 from trustlint.project import Project
 from trustlint.suppressions import unusable
 
@@ -189,7 +190,7 @@ class UnitChecks:
             checks = unit_checks()
             context = CheckContext(Project([unit], self.config), strict=self.strict)
             findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
-        return for_graph(unit), dump_model(findings)
+        return for_graph(unit), dump_model(route(findings))
 
 
 def _graph_findings(
@@ -207,7 +208,7 @@ def _graph_findings(
 
     checks = graph_checks()
     context = CheckContext(Project(units, config), strict=options.strict)
-    return [finding for rule_id in selected for finding in checks[rule_id](context)]
+    return route(finding for rule_id in selected for finding in checks[rule_id](context))
 
 
 def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: bool) -> Project:

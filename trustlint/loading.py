@@ -173,7 +173,7 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
             kept = loading.finish(slot)
             if kept is not None:
                 loaded.append(kept)
-        return _without_nested_templates(loaded)
+        return _roots(_without_nested_templates(loaded))
     finally:
         if cache is not None:
             cache.close()
@@ -203,6 +203,15 @@ def _without_nested_templates(loaded: list[tuple[SourceUnit, Any]]) -> list[tupl
             unit.unit not in nested.get(parent, set()) for parent in nested.get(unit.unit, ())
         )
     ]
+
+
+def _roots(loaded: list[tuple[SourceUnit, Any]]) -> list[tuple[SourceUnit, Any]]:
+    """Without the Terraform modules that a loaded module calls: they are read in each call."""
+    if not any(unit.calls for unit, _ in loaded):
+        return loaded
+    from trustlint.frontends.terraform_modules import root_units
+
+    return root_units(loaded, lambda item: item[0])
 
 
 @contextlib.contextmanager

@@ -398,6 +398,8 @@ class ParseError:
     message: str
     location: Location
     level: Literal["error", "warning", "note"] = "error"
+    """`note`: something the scan could not read, reported under `--strict` only;
+    `warning`: read, but not as written (a duplicate key CloudFormation overrides)."""
 
 
 UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-json"]
@@ -440,3 +442,5 @@ class SourceUnit:
     errors: tuple[ParseError, ...] = ()
     notes: tuple[str, ...] = field(default=())
     """Non-fatal remarks for `inspect` (a module source that could not be read)."""
+    calls: tuple[str, ...] = ()
+    """A Terraform module's: the module directories it calls (project-relative), however deep."""

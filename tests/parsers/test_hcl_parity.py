@@ -180,5 +180,6 @@ def test_every_realworld_module_loads_without_a_parse_error() -> None:
         error
         for directory in directories
         for error in load_module(directory, root, LoadOptions()).errors
+        if error.level == "error"  # notes: registry modules that are not installed
     ]
     assert errors == []

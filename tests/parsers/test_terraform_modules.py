@@ -8,7 +8,9 @@ from terraform_helpers import load, managed_policy, only_statement, role, span, 
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.terraform import load_module
-from trustlint.model import THIS_ACCOUNT, Unknown
+from trustlint.frontends.terraform_modules import call_key, root_units
+from trustlint.model import THIS_ACCOUNT, SourceUnit, Unknown
+from trustlint.passed import PassedLocation
 
 
 def test_local_module_entities_get_module_addresses_and_keep_their_files() -> None:
@@ -17,9 +19,18 @@ def test_local_module_entities_get_module_addresses_and_keep_their_files() -> No
     child = role(unit, "module.deployer.aws_iam_role.this")
     assert child.resource.location.path == "modules/trusted_role/main.tf"
     assert child.resource.unit == "."
-    # The input given by the caller, and the child's own default for `path`.
+    # The input given by the caller, located at the caller's argument, and
+    # the child's own default for `path`, located in the child.
     assert child.name.value == "deployer"
-    assert span(child.name.location) == (10, 10, 10, 18)
+    assert child.name.location.path == "main.tf"
+    assert span(child.name.location) == (3, 21, 3, 31)
+    assert isinstance(child.name.location, PassedLocation)
+    assert child.name.location.used_at.path == "modules/trusted_role/main.tf"
+    assert span(child.name.location.used_at) == (10, 10, 10, 18)
+    assert child.name.location.used_in == "module.deployer"
+    assert child.path is not None
+    assert child.path.location.path == "modules/trusted_role/main.tf"
+    assert span(child.path.location) == (11, 10, 11, 18)
     assert child.arn == f"arn:aws:iam::{THIS_ACCOUNT}:role/deploy/deployer"
 
 
@@ -29,8 +40,12 @@ def test_module_inputs_reach_the_childs_policies() -> None:
     )
     (principal,) = statement.principals
     assert principal.value == "arn:aws:iam::888888888888:root"
-    assert principal.location.path == "modules/trusted_role/main.tf"
-    assert span(principal.location) == (17, 27, 17, 69)
+    # The account comes from the caller: located at its argument, used in the child.
+    assert principal.location.path == "main.tf"
+    assert span(principal.location) == (4, 21, 4, 35)
+    assert isinstance(principal.location, PassedLocation)
+    assert principal.location.used_at.path == "modules/trusted_role/main.tf"
+    assert span(principal.location.used_at) == (17, 27, 17, 69)
 
 
 def test_module_outputs_resolve_in_the_caller() -> None:
@@ -97,9 +112,28 @@ def test_registry_sources_are_not_fetched_and_module_cycles_are_cut() -> None:
     unit = load("remote_and_cyclic_modules")
     assert unit.notes == (
         "module.from_registry: source terraform-aws-modules/iam/aws//modules/iam-role is not "
-        "a local path; it is not fetched",
-        "module.loop.module.again: source ../loop calls itself; the cycle is not followed",
+        "installed (no .terraform/modules/modules.json entry from_registry); it is not read",
     )
+    # Without modules.json the registry module stays unknown: a note for --strict;
+    # the cycle is an error on the `module` block that closes it.
+    assert [(e.level, e.location.path, span(e.location), e.message) for e in unit.errors] == [
+        (
+            "note",
+            "main.tf",
+            (1, 1, 1, 7),
+            "cannot decide: what module.from_registry creates is not checked: source "
+            "terraform-aws-modules/iam/aws//modules/iam-role is not installed (no "
+            ".terraform/modules/modules.json entry from_registry); run terraform init to have "
+            "it read",
+        ),
+        (
+            "error",
+            "modules/loop/main.tf",
+            (1, 1, 1, 7),
+            "module.loop.module.again: source ../loop calls its own module; the cycle is not "
+            "followed",
+        ),
+    ]
     assert [g.resource.address for g in unit.groups] == ["module.loop.aws_iam_group.looped"]
     uses_remote = trust(unit, "aws_iam_role.uses_remote")
     assert uses_remote.unknown is not None
@@ -135,3 +169,71 @@ def test_an_empty_policy_from_a_module_default_is_no_policy(tmp_path: Path) -> N
     unit = load_module(tmp_path, tmp_path, LoadOptions())
     (policy,) = unit.managed_policies
     assert policy.document is None
+
+
+def _module_unit(directory: str, *calls: str) -> SourceUnit:
+    return SourceUnit(unit=directory, format="terraform", paths=(), calls=calls)
+
+
+def test_modules_called_by_a_root_are_not_roots_however_deep() -> None:
+    units = [
+        _module_unit("live", "modules/a", "modules/b"),
+        _module_unit("modules/a", "modules/b"),
+        _module_unit("modules/b"),
+        SourceUnit(unit="modules/a/policy.json", format="policy-json", paths=()),
+    ]
+    kept = root_units(units, lambda unit: unit)
+    assert [unit.unit for unit in kept] == ["live", "modules/a/policy.json"]
+
+
+def test_modules_calling_each_other_without_a_root_keep_the_first_as_root() -> None:
+    units = [_module_unit("loop2", "loop1"), _module_unit("loop1", "loop2")]
+    assert [unit.unit for unit in root_units(units, lambda unit: unit)] == ["loop1"]
+
+
+def test_a_module_called_only_by_a_module_that_is_not_a_root_is_not_lost() -> None:
+    # `live` reads `a` but (a divergence) does not reach the `b` that `a` alone calls.
+    units = [_module_unit("live", "a"), _module_unit("a", "b"), _module_unit("b")]
+    assert [unit.unit for unit in root_units(units, lambda unit: unit)] == ["live", "b"]
+
+
+def test_modules_json_keys_name_nested_calls() -> None:
+    assert call_key("", "vpc_role") == "vpc_role"
+    assert call_key("module.a.", "b") == "a.b"
+    assert call_key('module.a["x"].module.b[0].', "c") == "a.b.c"
+
+
+REGISTRY_CALL = """module "role" {
+  source = "terraform-aws-modules/iam/aws//modules/iam-role"
+}
+"""
+
+
+def _installed(tmp_path: Path, modules_json: str) -> SourceUnit:
+    (tmp_path / "main.tf").write_text(REGISTRY_CALL, encoding="utf-8")
+    (tmp_path / ".terraform" / "modules").mkdir(parents=True)
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(
+        modules_json, encoding="utf-8"
+    )
+    return load_module(tmp_path, tmp_path, LoadOptions())
+
+
+def test_a_damaged_modules_json_is_as_if_there_were_none(tmp_path: Path) -> None:
+    damaged = ("{not json", "[]", '{"Modules": 3}', '{"Modules": [1, {"Key": 2, "Dir": []}]}')
+    for index, text in enumerate(damaged):
+        directory = tmp_path / str(index)
+        directory.mkdir()
+        unit = _installed(directory, text)
+        assert [(e.level, span(e.location)) for e in unit.errors] == [("note", (1, 1, 1, 7))]
+        assert unit.paths == ("main.tf",)
+
+
+def test_an_installed_directory_outside_the_project_is_not_read(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "main.tf").write_text('resource "aws_iam_user" "u" {}\n')
+    unit = _installed(project, '{"Modules": [{"Key": "role", "Dir": "../elsewhere"}]}')
+    assert unit.errors == ()
+    assert unit.users == ()
+    assert unit.notes == ("module.role: installed outside the project; it is not read",)

@@ -58,7 +58,7 @@ def test_a_value_that_fails_to_evaluate_costs_only_itself(monkeypatch: MonkeyPat
 
     monkeypatch.setattr(ModuleScope, "local", failing)
     unit = load("trust_documents")
-    assert unit.errors == ()
+    assert [error for error in unit.errors if error.level != "note"] == []
     assert [document.name for document in unit.trust_documents] == [
         "data.aws_iam_policy_document.to_registry_module"
     ]

@@ -65,7 +65,9 @@ def test_an_unattached_trust_document_is_checked_and_named(
 def test_a_sound_document_a_document_never_read_and_resource_policies_give_nothing(
     project: Project, fixture: str
 ) -> None:
-    assert scan(project, fixture, strict=True) == []
+    findings = scan(project, fixture, strict=True)
+    # A registry module without `terraform init` is a TL000 note of its own.
+    assert [f for f in findings if f.rule_id != "TL000" or f.level != "note"] == []
 
 
 def test_a_document_a_role_uses_is_reported_once_for_the_role(project: Project) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -57,12 +57,13 @@ from trustlint.frontends.hcl_values import (
     Step,
 )
 from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.terraform_modules import CallerInput, ModuleCalls
 from trustlint.frontends.tf_files import is_json_syntax, module_files
 from trustlint.frontends.tf_json_syntax import read_json_syntax
 from trustlint.frontends.tf_overrides import merge_overrides
 from trustlint.frontends.yaml_loader import LoadError, load_json
+from trustlint.model import Group as IamGroup
 from trustlint.model import (
-    THIS_ACCOUNT,
     GroupMembership,
     Location,
     ManagedPolicy,
@@ -84,7 +85,6 @@ from trustlint.model import (
     Value,
     generated_name,
 )
-from trustlint.model import Group as IamGroup
 from trustlint.policy_reader import raw_type, read_policy, scalar_text
 from trustlint.suppressions import comment_suppressions
 from trustlint.tree import Alternatives, LList, LMap
@@ -158,6 +158,7 @@ class _Project:
         self.instances_left = MAX_INSTANCES_PER_LOAD
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
+        self.calls = ModuleCalls(root_module, self.relative, self.paths)
 
     def relative(self, path: Path) -> str:
         return project_path(path, self.root)
@@ -165,9 +166,9 @@ class _Project:
     def first_path(self) -> str | None:
         return next(iter(sorted(self.paths)), None)
 
-    def error(self, message: str, location: Location) -> None:
+    def error(self, message: str, location: Location, *, note: bool = False) -> None:
         key = (location.path, location.line, location.column, message)
-        self.errors.setdefault(key, ParseError(message, location))
+        self.errors.setdefault(key, ParseError(message, location, "note" if note else "error"))
 
     def note(self, text: str) -> None:
         self.notes.setdefault(text, None)
@@ -396,6 +397,8 @@ class ModuleScope(Scope):
         first = steps[0].key if steps and steps[0].kind == "attr" else None
         if name in ("var", "local") and first is not None:
             value = self.variable(first, site) if name == "var" else self.local(first, site)
+            if name == "var":
+                self.project.calls.read_variable(self, first, site.location)
             return _relocated(value, site), 1
         if name == "path" and first is not None:
             if first == "module":
@@ -643,7 +646,12 @@ class ModuleScope(Scope):
         kind = _ARN_KINDS[address.resource_type]
         arn: Any
         if isinstance(name, str) and isinstance(path, str):
-            arn = f"arn:{self.project.options.partition}:iam::{THIS_ACCOUNT}:{kind}{path}{name}"
+            account = self.project.calls.account(self, block)
+            if isinstance(account, Unknown):
+                arn = Unknown(f"{address.full}.arn", block.location, account.reason)
+            else:
+                partition = self.project.options.partition
+                arn = f"arn:{partition}:iam::{account}:{kind}{path}{name}"
         else:
             arn = Unknown(f"{address.full}.arn", block.location, "the name or path is not known")
         return _Identity(name, path, arn, name_location, path_location)
@@ -768,14 +776,11 @@ class ModuleScope(Scope):
         instance: Instance = SINGLE,
     ) -> Any:
         if data_type == "aws_caller_identity" and attribute in ("account_id", "id"):
-            if block is not None and "provider" in block.attributes:
-                # Read through another provider configuration (`provider =
-                # aws.production`): that provider's account, which the module
-                # does not state.
-                return site.unknown(
-                    f"data.{data_type}.{name} is read through its own provider configuration"
-                )
-            return THIS_ACCOUNT
+            # The account of its provider configuration (`provider = aws.production`).
+            account = self.project.calls.account(self, block)
+            if isinstance(account, Unknown):
+                return site.unknown(f"data.{data_type}.{name}: {account.reason}")
+            return account
         if data_type == "aws_partition" and attribute in ("partition", "id"):
             return self.project.options.partition
         if data_type == "aws_iam_policy_document" and attribute in ("json", "minified_json"):
@@ -872,21 +877,8 @@ class ModuleScope(Scope):
         if block is None:
             return None
         label = f"{self.prefix}module.{name}{instance.suffix}"
-        source_attribute = block.attributes.get("source")
-        source = self.unbound.evaluate(source_attribute) if source_attribute is not None else None
-        if not isinstance(source, str):
-            self.project.note(f"{label}: the module source is not a literal string")
-            return None
-        if not source.startswith(("./", "../")):
-            self.project.note(f"{label}: source {source} is not a local path; it is not fetched")
-            return None
-        directory = Path(os.path.normpath(self.directory / source))
-        if not self.project.inside_root(directory) or not _is_directory(directory):
-            self.project.note(f"{label}: source {source} is not a directory inside the project")
-            return None
-        real = Path(os.path.realpath(directory))
-        if any(Path(os.path.realpath(seen)) == real for seen in self.stack):
-            self.project.note(f"{label}: source {source} calls itself; the cycle is not followed")
+        directory = self.project.calls.resolve(self, name, block)
+        if directory is None:
             return None
         if len(self.stack) > MAX_MODULE_NESTING:
             self.project.note(f"{label}: modules nested deeper than {MAX_MODULE_NESTING} levels")
@@ -896,10 +888,11 @@ class ModuleScope(Scope):
             return None
         caller = self.for_instance(instance)
         inputs = {
-            key: _deferred(caller, attribute)
+            key: CallerInput(caller, attribute)
             for key, attribute in block.attributes.items()
             if key not in _MODULE_ARGUMENTS
         }
+        self.project.calls.enter(self, f"{label}.", block, directory)
         return ModuleScope(
             self.project,
             directory,
@@ -951,22 +944,10 @@ class ModuleScope(Scope):
         return found
 
 
-def _deferred(scope: ModuleScope, attribute: Attribute) -> Callable[[], Any]:
-    return lambda: scope.evaluate(attribute)
-
-
 def _is_file(path: Path) -> bool:
     """`Path.is_file`, false for a path the system refuses (a name too long)."""
     try:
         return path.is_file()
-    except OSError:
-        return False
-
-
-def _is_directory(path: Path) -> bool:
-    """`Path.is_dir`, false for a path the system refuses (a name too long)."""
-    try:
-        return path.is_dir()
     except OSError:
         return False
 
@@ -1065,16 +1046,25 @@ def _oidc_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
     if not isinstance(url, str):
         return site.unknown(f"{address.full}.url is not known")
     host = str(url).removeprefix("https://")
-    return f"arn:{scope.project.options.partition}:iam::{THIS_ACCOUNT}:oidc-provider/{host}"
+    account = scope.project.calls.account(scope, address.block)
+    if isinstance(account, Unknown):
+        return site.unknown(f"{address.full}.arn: {account.reason}")
+    return f"arn:{scope.project.options.partition}:iam::{account}:oidc-provider/{host}"
 
 
 def _saml_arn(scope: ModuleScope, address: _Address, site: Site) -> Any:
     name_attribute = address.block.attributes.get("name")
-    name = scope.evaluate(name_attribute) if name_attribute is not None else None
+    name = (
+        scope.unbound.evaluate(name_attribute, address.instance.bindings)
+        if name_attribute is not None
+        else None
+    )
     if not isinstance(name, str):
         return site.unknown(f"{address.full}.name is not known")
-    partition = scope.project.options.partition
-    return f"arn:{partition}:iam::{THIS_ACCOUNT}:saml-provider/{name!s}"
+    account = scope.project.calls.account(scope, address.block)
+    if isinstance(account, Unknown):
+        return site.unknown(f"{address.full}.arn: {account.reason}")
+    return f"arn:{scope.project.options.partition}:iam::{account}:saml-provider/{name}"
 
 
 def _deploy_time_id(scope: ModuleScope, address: _Address, site: Site) -> Any:
@@ -1548,6 +1538,9 @@ class _Collected(EntityLists):
     organization_targets: list[tuple[Any, Value, str]] = field(default_factory=list)
 
 
+_COLLECTED_LISTS = tuple(f.name for f in fields(_Collected))
+
+
 class _Entities:
     """Builds the model entities of a module and of the local modules it calls."""
 
@@ -1563,6 +1556,7 @@ class _Entities:
             return
         self._seen.add(id(module))
         self.modules.append(module)
+        before = self._sizes()
         for address in module.resources.values():
             builder = _BUILDERS.get(address.resource_type)
             if builder is None:
@@ -1574,9 +1568,23 @@ class _Entities:
                 continue
             for instance in instances:
                 builder(self, module.for_instance(instance), address.at(instance))
+        self._reroute(module.prefix, before)
         for name in module.calls:
             for child in module.children(name):
                 self.add_module(child)
+
+    def _sizes(self) -> dict[str, int]:
+        return {name: len(getattr(self.collected, name)) for name in _COLLECTED_LISTS}
+
+    def _reroute(self, prefix: str, before: Mapping[str, int]) -> None:
+        """Locate the values callers passed to module instance `prefix` at the caller."""
+        if not prefix:
+            return
+        for name, size in before.items():
+            if len(getattr(self.collected, name)) == size:
+                continue
+            built = getattr(self.collected, name)
+            built[size:] = self.project.calls.reroute(prefix, tuple(built[size:]))
 
     def unit(self) -> SourceUnit:
         collected = self.collected
@@ -1606,6 +1614,9 @@ class _Entities:
             suppressions=sorted(project.suppressions.values(), key=lambda s: s.location),
             errors=sorted(project.errors.values(), key=lambda e: e.location),
             notes=project.notes,
+        )
+        unit = replace(
+            unit, account=project.calls.unit_account(), calls=tuple(project.calls.called)
         )
         from trustlint.frontends.trust_documents import with_unattached_trust_documents
 
@@ -1750,7 +1761,7 @@ def _build_role(entities: _Entities, module: ModuleScope, address: _Address) -> 
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
             trust_policy=entities.policy(module, block, "assume_role_policy", "trust"),
             inline_policies=tuple(inline_policies),
@@ -1780,7 +1791,7 @@ def _build_user(entities: _Entities, module: ModuleScope, address: _Address) -> 
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
             permissions_boundary=entities.value(module, address.block, "permissions_boundary"),
         )
@@ -1795,7 +1806,7 @@ def _build_group(entities: _Entities, module: ModuleScope, address: _Address) ->
             name=name,
             path=path,
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             partition=entities.project.options.partition,
         )
     )
@@ -1811,7 +1822,7 @@ def _build_managed_policy(entities: _Entities, module: ModuleScope, address: _Ad
                 module, address.block, "policy", "identity", policy_name=name.value
             ),
             arn=_arn_text(identity),
-            account=THIS_ACCOUNT,
+            account=module.project.calls.account(module, address.block),
             path=path,
         )
     )

@@ -262,6 +262,7 @@ def _parse_error_notifications(
     parse_errors = {
         (error.location, error.message)
         for error in (*result.errors, *(e for unit in result.units for e in unit.errors))
+        if error.level == "error"
     }
     return [
         sarif.Notification(
