@@ -28,6 +28,15 @@ def test_the_trust_graph_picture_is_the_graph_of_the_examples() -> None:
     assert _block("graph") == f"```mermaid\n{completed.stdout}```\n"
 
 
+def test_the_paths_example_is_the_output_of_the_command_on_the_examples() -> None:
+    completed = run_trustlint(
+        "paths", "examples", "--to", "oncall-operator", "--no-cache", cwd=REPO
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert _block("paths") == f"```\n{completed.stdout}```\n"
+
+
 def test_the_readme_gives_the_install_and_test_commands_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     test_command = (
