@@ -259,3 +259,21 @@ def test_to_or_from_is_required(tmp_path: Path) -> None:
 
     assert code == 2
     assert "one of the arguments --to --from is required" in err
+
+
+def test_paths_from_an_identity_provider_as_text(tmp_path: Path) -> None:
+    root = case(tmp_path, "web_identity_chain")
+
+    code, out, _ = paths(root, "--from", "token.actions.githubusercontent.com")
+
+    assert code == 0
+    assert (
+        "2. Federated arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+        " -> Role GithubDeployRole (github-deploy) -> Role ProdAdminRole (prod-admin)  (2 hops)\n"
+        in out
+    )
+    assert (
+        "      conditions: aud: sts.amazonaws.com; sub: repo:acme/infra:ref:refs/heads/main\n"
+        in out
+    )
+    assert out.endswith("\n2 paths.\n")

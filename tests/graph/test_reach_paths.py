@@ -194,3 +194,20 @@ def test_an_unknown_role_lists_close_matches(project: Project) -> None:
     assert str(raised.value) == (
         "no role 'prod-admn' in the scanned files; close matches: prod-admin"
     )
+
+
+def test_an_identity_provider_enters_by_web_identity_and_chains_on(project: Project) -> None:
+    index = index_of(project, "web_identity_chain")
+    github = "federated:arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+    deploy = "role:111111111111:github-deploy"
+
+    query, paths, _ = find_paths(index, "from", "token.actions.githubusercontent.com", 5)
+
+    assert query.match.keys == (github,)
+    assert chains(paths) == [(github, deploy), (github, deploy, ADMIN)]
+    enter = paths[0].hops[0]
+    assert enter.trust.conditions == (
+        "aud: sts.amazonaws.com",
+        "sub: repo:acme/infra:ref:refs/heads/main",
+    )
+    assert where(enter.trust.location) == ("tools/github_role.yaml", 12, 26)

@@ -120,13 +120,13 @@ def reach_index(graph: TrustGraph) -> ReachIndex:
         if entity.account is not None:
             by_account.setdefault(entity.account, []).append(key)
     for edge in view.edges:
-        if edge.kind != "may-assume" or "AssumeRole" not in edge.actions:
+        if edge.kind != "may-assume":
             continue
         target = entities.get(edge.target)
         if target is None or target.kind != "role":
             continue
         source_node = index.nodes.get(edge.source)
-        if source_node is None:
+        if source_node is None or not _enters(edge, source_node):
             continue
         if source_node.kind == "account" and source_node.account is not None:
             callers = [
@@ -146,6 +146,17 @@ def reach_index(graph: TrustGraph) -> ReachIndex:
             index.into.setdefault(hop.target, []).append(hop)
             index.out_of.setdefault(hop.source, []).append(hop)
     return index
+
+
+_FEDERATED_ACTIONS = ("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")
+
+
+def _enters(edge: Edge, source: Node) -> bool:
+    """Whether the trust lets the source start a session: sts:AssumeRole, or for an
+    identity provider the web-identity or SAML call it makes."""
+    if "AssumeRole" in edge.actions:
+        return True
+    return source.kind == "federated" and any(a in edge.actions for a in _FEDERATED_ACTIONS)
 
 
 def _hop(graph: TrustGraph, index: ReachIndex, source: str, trust: Edge) -> Hop | None:
