@@ -229,7 +229,7 @@ def test_the_report_can_be_written_to_a_file(tmp_path: Path) -> None:
         (
             ("--to", "prod-admn"),
             "trustlint: error: no role 'prod-admn' in the scanned files; "
-            "close matches: prod-admin\n",
+            "close matches: prod-admin, ProdAdminRole\n",
         ),
         (
             ("--from", "arn:aws:iam::111111111111:role/vendor-aud"),

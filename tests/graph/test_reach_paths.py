@@ -192,7 +192,7 @@ def test_an_unknown_role_lists_close_matches(project: Project) -> None:
         find_paths(index, "to", "prod-admn", 5)
 
     assert str(raised.value) == (
-        "no role 'prod-admn' in the scanned files; close matches: prod-admin"
+        "no role 'prod-admn' in the scanned files; close matches: prod-admin, ProdAdminRole"
     )
 
 

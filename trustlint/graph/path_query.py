@@ -21,6 +21,8 @@ from trustlint.graph.paths import ReachIndex, ReachPath, paths_from, paths_to
 
 _SERVICE_SUFFIX = ".amazonaws.com"
 _PROVIDER_TYPES = ("oidc-provider", "saml-provider")
+_CLOSE = 5
+"""Close matches listed for a name that matches nothing."""
 _LISTED = 12
 """At most this many names are listed when none is close to an unknown one."""
 
@@ -211,13 +213,11 @@ def _literal(account: str | None) -> bool:
 
 def _unknown(what: str, text: str, spellings: set[str], listing: set[str], plural: str) -> str:
     """The error for a name that matches nothing: close matches, or what there is."""
-    close = difflib.get_close_matches(text, sorted(spellings), n=5, cutoff=0.6)
-    if not close:
-        lowered = {spelling.lower(): spelling for spelling in spellings}
-        close = [
-            lowered[match]
-            for match in difflib.get_close_matches(text.lower(), sorted(lowered), n=5, cutoff=0.6)
-        ]
+    lowered = {spelling.lower(): spelling for spelling in sorted(spellings, reverse=True)}
+    wanted = text.lower()
+    similar = difflib.get_close_matches(wanted, sorted(lowered), n=_CLOSE, cutoff=0.6)
+    containing = sorted(key for key in lowered if wanted and wanted in key)
+    close = [lowered[key] for key in dict.fromkeys([*similar, *containing])][:_CLOSE]
     message = f"no {what} '{text}' in the scanned files"
     if close:
         return f"{message}; close matches: {', '.join(close)}"
