@@ -358,7 +358,7 @@ def _project_path(path: Path, root: Path) -> str:
 def _paths(args: argparse.Namespace) -> int:
     from trustlint.engine import load_project
     from trustlint.graph import build_graph
-    from trustlint.graph.path_query import UnknownNameError, find_paths
+    from trustlint.graph.path_query import UnknownNameError, account_names, find_paths
     from trustlint.graph.paths import reach_index
     from trustlint.report.paths_report import render_paths
 
@@ -366,13 +366,15 @@ def _paths(args: argparse.Namespace) -> int:
         raise UsageError("--max-hops must be at least 1")
     _check_paths(args.paths)
     project = load_project(tuple(args.paths), args.config, not args.no_cache)
-    index = reach_index(build_graph(project))
+    graph = build_graph(project)
+    index = reach_index(graph)
     direction, text = ("to", args.to) if args.to is not None else ("from", args.origin)
     try:
         query, found, truncated = find_paths(index, direction, text, args.max_hops)
     except UnknownNameError as error:
         raise UsageError(str(error)) from None
-    _write(render_paths(index, query, found, truncated, args.format), args.output)
+    labels = account_names(graph, index)
+    _write(render_paths(index, query, found, truncated, args.format, labels=labels), args.output)
     return EXIT_OK
 
 

@@ -34,9 +34,9 @@ Paths to Role ProdAdminRole (prod-admin), of at most 5 hops:
       trust: prod/admin.yaml:12:20 (statement 1)
       grant: tools/vendor_role.yaml:24:27 (statement 1 of Role VendorAuditRole)
 
-2. Account 464622532012 (root) -> Role VendorAuditRole (vendor-audit) -> \
+2. Account 464622532012 (root, Datadog) -> Role VendorAuditRole (vendor-audit) -> \
 Role ProdAdminRole (prod-admin)  (2 hops)
-   Account 464622532012 (root) assumes Role VendorAuditRole (vendor-audit)
+   Account 464622532012 (root, Datadog) assumes Role VendorAuditRole (vendor-audit)
       conditions: ExternalId
       trust: tools/vendor_role.yaml:12:20 (statement 1)
       grant: needed by the caller, a principal of that account
@@ -103,6 +103,9 @@ def test_paths_to_a_role_as_json(tmp_path: Path) -> None:
     }
     assert last["trust"]["location"] == "prod/admin.yaml:12:20"
     assert last["grant"]["location"] == "tools/ops_role.yaml:21:27"
+    assert [node["label"] for node in report["nodes"] if node["kind"] == "account"] == [
+        "Account 464622532012 (root, Datadog)"  # a known vendor's name
+    ]
     assert {node["id"]: node["kind"] for node in report["nodes"]} == {
         "role:111111111111:ops": "role",
         "role:111111111111:vendor-audit": "role",
@@ -121,7 +124,7 @@ def test_paths_to_a_role_as_mermaid(tmp_path: Path) -> None:
         "flowchart LR\n"
         '  n0["Role VendorAuditRole (vendor-audit)"]\n'
         '  n1["Role ProdAdminRole (prod-admin)"]\n'
-        '  n2[["Account 464622532012 (root)"]]\n'
+        '  n2[["Account 464622532012 (root, Datadog)"]]\n'
         '  n0 -->|"granted"| n1\n'
         '  n2 -->|"ExternalId"| n0\n'
         "  classDef queried stroke-width:3px\n"
@@ -139,10 +142,10 @@ def test_paths_from_an_account_as_text(tmp_path: Path) -> None:
     assert code == 0
     heads = [line for line in out.splitlines() if re.match(r"\d+\. ", line)]
     assert heads == [
-        "1. Account 464622532012 (root) -> Role VendorAuditRole (vendor-audit)  (1 hop)",
-        "2. Account 464622532012 (root) -> Role VendorAuditRole (vendor-audit) -> "
+        "1. Account 464622532012 (root, Datadog) -> Role VendorAuditRole (vendor-audit)  (1 hop)",
+        "2. Account 464622532012 (root, Datadog) -> Role VendorAuditRole (vendor-audit) -> "
         "Role OpsRole (ops)  (2 hops)",
-        "3. Account 464622532012 (root) -> Role VendorAuditRole (vendor-audit) -> "
+        "3. Account 464622532012 (root, Datadog) -> Role VendorAuditRole (vendor-audit) -> "
         "Role OpsRole (ops) -> Role ProdAdminRole (prod-admin)  (3 hops)",
     ]
     assert out.startswith(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
 from trustlint.graph.entities import Entity
+from trustlint.graph.graph import TrustGraph
 from trustlint.graph.paths import ReachIndex, ReachPath, paths_from, paths_to
 
 _SERVICE_SUFFIX = ".amazonaws.com"
@@ -35,8 +36,8 @@ class UnknownNameError(Exception):
 class Match:
     keys: tuple[str, ...]
     """Node keys, sorted as the graph sorts nodes."""
-    description: str
-    """What was matched, in words, for the report's heading."""
+    description: str | None = None
+    """What was matched, in words, when the names of the keys do not say it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def resolve_role(index: ReachIndex, text: str) -> Match:
         spellings = {spelling for _, entity in roles for spelling in _spellings(index, entity)}
         listing = {entity.model.resource.address for _, entity in roles}
         raise UnknownNameError(_unknown("role", text, spellings, listing, "roles"))
-    return Match(_ordered(index, keys), _describe(index, keys))
+    return Match(_ordered(index, keys))
 
 
 def resolve_principal(index: ReachIndex, text: str) -> Match:
@@ -91,10 +92,9 @@ def resolve_principal(index: ReachIndex, text: str) -> Match:
     if not keys:
         spellings = _principal_spellings(index)
         raise UnknownNameError(_unknown("principal", text, spellings, spellings, "principals"))
+    description = None
     if ACCOUNT_ID.fullmatch(text):
         description = f"account {text} (its root and its principals)"
-    else:
-        description = _describe(index, keys)
     return Match(_ordered(index, keys), description)
 
 
@@ -233,5 +233,21 @@ def _ordered(index: ReachIndex, keys: set[str]) -> tuple[str, ...]:
     return tuple(sorted(keys, key=lambda key: (order.get(key, len(order)), key)))
 
 
-def _describe(index: ReachIndex, keys: set[str]) -> str:
-    return ", ".join(index.label(key) for key in _ordered(index, keys))
+def account_names(graph: TrustGraph, index: ReachIndex) -> dict[str, str]:
+    """Labels naming the account of principals outside the files, where the config or
+    the list of known vendors names it: `Account 464622532012 (root, Datadog)`."""
+    accounts = graph.project.accounts
+    names: dict[str, str] = {}
+    for key, node in index.nodes.items():
+        if node.defined or node.kind not in ("account", "role", "user"):
+            continue
+        if not _literal(node.account):
+            continue
+        name = accounts.classify(str(node.account), None).name
+        if not name:
+            continue
+        if node.kind == "account":
+            names[key] = node.label.replace(" (root)", f" (root, {name})")
+        else:
+            names[key] = f"{node.label} ({name})"
+    return names

@@ -10,6 +10,8 @@ deterministic: paths come sorted by length, then by the names along them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from trustlint.graph.edges import Edge, Node
@@ -28,12 +30,31 @@ def render_paths(
     paths: list[ReachPath],
     truncated: bool,
     fmt: str,
+    *,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
+    """The paths in `fmt`; `labels` names nodes better than the graph does (vendors)."""
+    names = Names(index, labels or {})
     if fmt == "json":
-        return render_json(index, query, paths, truncated)
+        return render_json(names, query, paths, truncated)
     if fmt == "mermaid":
-        return render_mermaid(index, query, paths)
-    return render_text(index, query, paths, truncated)
+        return render_mermaid(names, query, paths)
+    return render_text(names, query, paths, truncated)
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """How the report names a node: its label in the graph, unless `labels` has a better one."""
+
+    index: ReachIndex
+    labels: Mapping[str, str]
+
+    def __call__(self, key: str) -> str:
+        return self.labels.get(key) or self.index.label(key)
+
+    def node(self, node: Node) -> Node:
+        label = self.labels.get(node.key)
+        return node if label is None else replace(node, label=label)
 
 
 # --- what a hop says ------------------------------------------------------------------
@@ -83,28 +104,27 @@ def _statement(edge: Edge) -> str:
 # --- text -----------------------------------------------------------------------------
 
 
-def render_text(
-    index: ReachIndex, query: PathsQuery, paths: list[ReachPath], truncated: bool
-) -> str:
-    lines = [_heading(query), ""]
+def render_text(names: Names, query: PathsQuery, paths: list[ReachPath], truncated: bool) -> str:
+    lines = [_heading(names, query), ""]
     if not paths:
         lines.append(_nothing(query))
         return "\n".join(lines) + "\n"
     for number, path in enumerate(paths, 1):
-        names = [index.label(path.origin), *(index.label(hop.target) for hop in path.hops)]
+        steps = [names(path.origin), *(names(hop.target) for hop in path.hops)]
         hops = "1 hop" if len(path.hops) == 1 else f"{len(path.hops)} hops"
         undecided = ", undecided" if not path.decided else ""
-        lines.append(f"{number}. {' -> '.join(names)}  ({hops}{undecided})")
+        lines.append(f"{number}. {' -> '.join(steps)}  ({hops}{undecided})")
         for hop in path.hops:
-            lines.extend(_hop_lines(index, hop))
+            lines.extend(_hop_lines(names, hop))
         lines.append("")
     lines.append(_summary(paths, truncated))
     return "\n".join(lines) + "\n"
 
 
-def _heading(query: PathsQuery) -> str:
+def _heading(names: Names, query: PathsQuery) -> str:
     hops = "1 hop" if query.max_hops == 1 else f"{query.max_hops} hops"
-    return f"Paths {query.direction} {query.match.description}, of at most {hops}:"
+    matched = query.match.description or ", ".join(names(key) for key in query.match.keys)
+    return f"Paths {query.direction} {matched}, of at most {hops}:"
 
 
 def _nothing(query: PathsQuery) -> str:
@@ -113,8 +133,9 @@ def _nothing(query: PathsQuery) -> str:
     return "It reaches no role in the scanned files."
 
 
-def _hop_lines(index: ReachIndex, hop: Hop) -> list[str]:
-    lines = [f"   {index.label(hop.source)} assumes {index.label(hop.target)}"]
+def _hop_lines(names: Names, hop: Hop) -> list[str]:
+    index = names.index
+    lines = [f"   {names(hop.source)} assumes {names(hop.target)}"]
     conditions = hop_conditions(hop)
     if conditions:
         lines.append(f"      conditions: {'; '.join(conditions)}")
@@ -153,11 +174,12 @@ def _exported(index: ReachIndex, key: str) -> str:
     return key
 
 
-def _node_json(index: ReachIndex, node: Node) -> dict[str, Any]:
+def _node_json(names: Names, node: Node) -> dict[str, Any]:
+    index = names.index
     return {
         "id": _exported(index, node.key),
         "kind": node.kind,
-        "label": node.label,
+        "label": names(node.key),
         "account": index.view.account_ids.get(node.account) if node.account else None,
         "location": _where(node.location),
     }
@@ -184,9 +206,8 @@ def _hop_json(index: ReachIndex, hop: Hop) -> dict[str, Any]:
     }
 
 
-def render_json(
-    index: ReachIndex, query: PathsQuery, paths: list[ReachPath], truncated: bool
-) -> str:
+def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncated: bool) -> str:
+    index = names.index
     used = {key for path in paths for hop in path.hops for key in (hop.source, hop.target)}
     used.update(query.match.keys)
     nodes = [node for node in index.view.nodes if node.key in used]
@@ -197,7 +218,7 @@ def render_json(
             "max_hops": query.max_hops,
         },
         "matched": [_exported(index, key) for key in query.match.keys],
-        "nodes": [_node_json(index, node) for node in nodes],
+        "nodes": [_node_json(names, node) for node in nodes],
         "paths": [
             {
                 "from": _exported(index, path.origin),
@@ -215,8 +236,9 @@ def render_json(
 # --- Mermaid --------------------------------------------------------------------------
 
 
-def render_mermaid(index: ReachIndex, query: PathsQuery, paths: list[ReachPath]) -> str:
+def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> str:
     """Every hop of the paths drawn once; undecided hops dashed, the queried nodes bold."""
+    index = names.index
     from trustlint.report.graph_export import mermaid_node, mermaid_text
 
     hops: dict[tuple[str, str, Location], Hop] = {}
@@ -228,7 +250,7 @@ def render_mermaid(index: ReachIndex, query: PathsQuery, paths: list[ReachPath])
     nodes = [node for node in index.view.nodes if node.key in used]
     ids = {node.key: f"n{number}" for number, node in enumerate(nodes)}
     lines = ["flowchart LR"]
-    lines.extend(f"  {mermaid_node(ids[node.key], node)}" for node in nodes)
+    lines.extend(f"  {mermaid_node(ids[node.key], names.node(node))}" for node in nodes)
     for (source, target, _), hop in sorted(hops.items(), key=lambda item: _hop_order(ids, item)):
         words = hop_conditions(hop)
         if hop.grant is not None:
