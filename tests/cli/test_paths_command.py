@@ -122,9 +122,15 @@ def test_paths_to_a_role_as_mermaid(tmp_path: Path) -> None:
     assert code == 0
     assert out == (
         "flowchart LR\n"
-        '  n0["Role VendorAuditRole (vendor-audit)"]\n'
-        '  n1["Role ProdAdminRole (prod-admin)"]\n'
-        '  n2[["Account 464622532012 (root, Datadog)"]]\n'
+        '  subgraph account0["Account 111111111111"]\n'
+        '    n0["Role VendorAuditRole (vendor-audit)"]\n'
+        "  end\n"
+        '  subgraph account1["Account 222222222222"]\n'
+        '    n1["Role ProdAdminRole (prod-admin)"]\n'
+        "  end\n"
+        '  subgraph account2["Account 464622532012"]\n'
+        '    n2[["Account 464622532012 (root, Datadog)"]]\n'
+        "  end\n"
         '  n0 -->|"granted"| n1\n'
         '  n2 -->|"ExternalId"| n0\n'
         "  classDef queried stroke-width:3px\n"
@@ -168,10 +174,14 @@ def test_paths_from_a_role_as_json_and_mermaid(tmp_path: Path) -> None:
         ["role:111111111111:ops"],
         ["role:111111111111:ops", "role:222222222222:prod-admin"],
     ]
-    assert mermaid.splitlines()[1:8] == [
-        '  n0["Role OpsRole (ops)"]',
-        '  n1["Role VendorAuditRole (vendor-audit)"]',
-        '  n2["Role ProdAdminRole (prod-admin)"]',
+    assert mermaid.splitlines()[1:12] == [
+        '  subgraph account0["Account 111111111111"]',
+        '    n0["Role OpsRole (ops)"]',
+        '    n1["Role VendorAuditRole (vendor-audit)"]',
+        "  end",
+        '  subgraph account1["Account 222222222222"]',
+        '    n2["Role ProdAdminRole (prod-admin)"]',
+        "  end",
         '  n0 -->|"granted"| n2',
         '  n1 -->|"granted"| n0',
         "  classDef queried stroke-width:3px",

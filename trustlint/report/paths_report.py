@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Any
 
 from trustlint.graph.edges import Edge, Node
@@ -237,10 +238,11 @@ def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
 
 
 def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> str:
-    """Every hop of the paths drawn once; undecided hops dashed, the queried nodes bold."""
-    index = names.index
+    """Every hop of the paths drawn once, nodes grouped by account as `trustlint graph`
+    groups them; undecided hops dashed, the queried nodes bold."""
     from trustlint.report.graph_export import mermaid_node, mermaid_text
 
+    index = names.index
     hops: dict[tuple[str, str, Location], Hop] = {}
     for path in paths:
         for hop in path.hops:
@@ -250,7 +252,17 @@ def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> s
     nodes = [node for node in index.view.nodes if node.key in used]
     ids = {node.key: f"n{number}" for number, node in enumerate(nodes)}
     lines = ["flowchart LR"]
-    lines.extend(f"  {mermaid_node(ids[node.key], names.node(node))}" for node in nodes)
+    accounts = dict(index.view.accounts)
+    groups = 0
+    for account, members in groupby(nodes, key=lambda node: node.account):
+        drawn = [mermaid_node(ids[node.key], names.node(node)) for node in members]
+        if account is None or account not in accounts:
+            lines.extend(f"  {line}" for line in drawn)
+            continue
+        lines.append(f'  subgraph account{groups}["{mermaid_text(accounts[account])}"]')
+        lines.extend(f"    {line}" for line in drawn)
+        lines.append("  end")
+        groups += 1
     for (source, target, _), hop in sorted(hops.items(), key=lambda item: _hop_order(ids, item)):
         words = hop_conditions(hop)
         if hop.grant is not None:
