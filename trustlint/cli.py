@@ -114,6 +114,24 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--config", type=Path)
     graph.add_argument("--no-cache", action="store_true")
 
+    paths = commands.add_parser(
+        "paths", parents=[common], help="who can reach a role, or where a principal goes"
+    )
+    paths.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    target = paths.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", metavar="ROLE", help="a role: its ARN, name or address")
+    target.add_argument(
+        "--from",
+        dest="origin",
+        metavar="PRINCIPAL",
+        help="an ARN, a 12-digit account id, a service or an identity provider",
+    )
+    paths.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
+    paths.add_argument("--max-hops", type=int, default=5, metavar="N", help="default 5")
+    paths.add_argument("-o", "--output", type=Path)
+    paths.add_argument("--config", type=Path)
+    paths.add_argument("--no-cache", action="store_true")
+
     inspect = commands.add_parser(
         "inspect", parents=[common], help="print the extracted model as JSON"
     )
@@ -189,6 +207,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _explain(args)
         if args.command == "graph":
             return _graph(args)
+        if args.command == "paths":
+            return _paths(args)
         return _inspect(args)
     except UsageError as error:
         sys.stderr.write(f"trustlint: error: {for_text(str(error))}\n")
@@ -481,6 +501,29 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _project_path(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path.resolve(), root)).as_posix()
+
+
+def _paths(args: argparse.Namespace) -> int:
+    from trustlint.engine import load_project
+    from trustlint.graph import build_graph
+    from trustlint.graph.path_query import UnknownNameError, account_names, find_paths
+    from trustlint.graph.paths import reach_index
+    from trustlint.report.paths_report import render_paths
+
+    if args.max_hops < 1:
+        raise UsageError("--max-hops must be at least 1")
+    _check_paths(args.paths)
+    project = load_project(tuple(args.paths), args.config, not args.no_cache)
+    graph = build_graph(project)
+    index = reach_index(graph)
+    direction, text = ("to", args.to) if args.to is not None else ("from", args.origin)
+    try:
+        query, found, truncated = find_paths(index, direction, text, args.max_hops)
+    except UnknownNameError as error:
+        raise UsageError(str(error)) from None
+    labels = account_names(graph, index)
+    _write(render_paths(index, query, found, truncated, args.format, labels=labels), args.output)
+    return EXIT_OK
 
 
 def _inspect(args: argparse.Namespace) -> int:

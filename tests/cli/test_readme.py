@@ -52,6 +52,15 @@ def test_version_pins_in_the_docs_name_tags_that_exist() -> None:
             assert pin == "COMMIT_SHA" or pin in tags, pin
 
 
+def test_the_paths_example_is_the_output_of_the_command_on_the_examples() -> None:
+    completed = run_trustlint(
+        "paths", "examples", "--to", "oncall-operator", "--no-cache", cwd=REPO
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert _block("paths") == f"```\n{completed.stdout}```\n"
+
+
 def test_the_readme_gives_the_install_and_test_commands_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     test_command = (

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from trustlint.graph.access import admission, grant_access
+from trustlint.graph.access import admission, grant_access, grants_on
 from trustlint.graph.edges import Edge, GraphView, Node, entity_key, graph_view
 from trustlint.graph.entities import Entity
 from trustlint.graph.graph import TrustGraph
 from trustlint.graph.matching import caller_of
+from trustlint.model import Location
 
 DEFAULT_MAX_HOPS = 5
 MAX_PATHS = 1_000
@@ -61,6 +62,10 @@ class ReachIndex:
     grants: dict[tuple[str, str], Edge] = field(default_factory=dict)
     """(principal, role) -> a grant edge of the principal on the role."""
     groups_of: dict[str, list[str]] = field(default_factory=dict)
+    by_statement: dict[tuple[str, Location], Edge] = field(default_factory=dict)
+    """(principal, grant statement) -> a grant edge of that statement."""
+    pattern_grantees: set[str] = field(default_factory=set)
+    """Principals granted sts:AssumeRole on a pattern of roles (`*`, `role/ci-*`)."""
 
     def granted(self, source: str, target: str) -> Edge | None:
         """A grant of `source` (or of one of its groups) on `target`, if the graph has one."""
@@ -69,6 +74,21 @@ class ReachIndex:
             return edge
         for group in self.groups_of.get(source, ()):
             edge = self.grants.get((group, target))
+            if edge is not None:
+                return edge
+        return None
+
+    def may_be_granted(self, source: str, target: str) -> bool:
+        """Whether `source` has a grant on `target`, or on a pattern that may cover it."""
+        if self.granted(source, target) is not None:
+            return True
+        holders = (source, *self.groups_of.get(source, ()))
+        return any(holder in self.pattern_grantees for holder in holders)
+
+    def statement_grant(self, source: str, statement: Location) -> Edge | None:
+        """The grant edge of `source` (or of one of its groups) written by `statement`."""
+        for holder in (source, *self.groups_of.get(source, ())):
+            edge = self.by_statement.get((holder, statement))
             if edge is not None:
                 return edge
         return None
@@ -89,6 +109,10 @@ def reach_index(graph: TrustGraph) -> ReachIndex:
     for edge in view.edges:
         if edge.kind == "is-granted":
             grants.setdefault((edge.source, edge.target), edge)
+            if edge.statement_location is not None:
+                index.by_statement.setdefault((edge.source, edge.statement_location), edge)
+            if index.nodes[edge.target].kind == "pattern":
+                index.pattern_grantees.add(edge.source)
         elif edge.kind == "member-of":
             groups_of.setdefault(edge.source, []).append(edge.target)
     by_account: dict[str, list[str]] = {}
@@ -96,19 +120,19 @@ def reach_index(graph: TrustGraph) -> ReachIndex:
         if entity.account is not None:
             by_account.setdefault(entity.account, []).append(key)
     for edge in view.edges:
-        if edge.kind != "may-assume" or "AssumeRole" not in edge.actions:
+        if edge.kind != "may-assume":
             continue
         target = entities.get(edge.target)
         if target is None or target.kind != "role":
             continue
         source_node = index.nodes.get(edge.source)
-        if source_node is None:
+        if source_node is None or not _enters(edge, source_node):
             continue
         if source_node.kind == "account" and source_node.account is not None:
             callers = [
                 key
                 for key in by_account.get(source_node.account, ())
-                if key != edge.target and index.granted(key, edge.target)
+                if key != edge.target and index.may_be_granted(key, edge.target)
             ]
             hops = [_hop(graph, index, key, edge) for key in callers]
             hops.append(Hop(edge.source, edge.target, edge))  # the account as an entry
@@ -122,6 +146,17 @@ def reach_index(graph: TrustGraph) -> ReachIndex:
             index.into.setdefault(hop.target, []).append(hop)
             index.out_of.setdefault(hop.source, []).append(hop)
     return index
+
+
+_FEDERATED_ACTIONS = ("AssumeRoleWithWebIdentity", "AssumeRoleWithSAML")
+
+
+def _enters(edge: Edge, source: Node) -> bool:
+    """Whether the trust lets the source start a session: sts:AssumeRole, or for an
+    identity provider the web-identity or SAML call it makes."""
+    if "AssumeRole" in edge.actions:
+        return True
+    return source.kind == "federated" and any(a in edge.actions for a in _FEDERATED_ACTIONS)
 
 
 def _hop(graph: TrustGraph, index: ReachIndex, source: str, trust: Edge) -> Hop | None:
@@ -143,9 +178,22 @@ def _hop(graph: TrustGraph, index: ReachIndex, source: str, trust: Edge) -> Hop 
             return None
         if access.state == "undecided":
             reasons.append(access.reason or f"whether {caller.label} may call it")
+        if grant is None:  # granted on a pattern (`*`, `role/ci-*`): the statement that covers it
+            grant = _covering_grant(graph, index, source, caller_entity, role)
     if reasons:
         return Hop(source, trust.target, trust, grant, decided=False, why="; ".join(reasons))
     return Hop(source, trust.target, trust, grant)
+
+
+def _covering_grant(
+    graph: TrustGraph, index: ReachIndex, source: str, caller: Entity, role: Entity
+) -> Edge | None:
+    found, _ = grants_on(graph, caller, role)
+    for statement in sorted(found, key=lambda grant: grant.covers is not True):
+        edge = index.statement_grant(source, statement.statement.location)
+        if edge is not None:
+            return edge
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
 """`trustlint graph`: the trust graph as Mermaid, Graphviz DOT or JSON.
 
 Accounts are drawn as groups (Mermaid subgraphs, DOT clusters); edges carry
-their conditions and the rules whose findings point at them. Output is
-deterministic: node ids are assigned in sorted order.
+their conditions and the rules whose findings point at them. The trust and
+grant of each role-chaining hop (a role whose sessions may assume another
+role: `trustlint paths`) are drawn bold blue and marked `chain` in JSON.
+Output is deterministic: node ids are assigned in sorted order.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from trustlint.findings import Finding
-from trustlint.graph import build_graph
+from trustlint.graph import TrustGraph, build_graph
 from trustlint.graph.edges import Edge, GraphView, Node, graph_view, mark_findings
 from trustlint.model import Location
 from trustlint.project import Project
@@ -20,6 +22,10 @@ from trustlint.report.escaping import for_dot, for_json, for_mermaid
 
 GRAPH_FORMATS = ("mermaid", "dot", "json")
 _EDGE_WORDS = {"may-assume": "may assume", "is-granted": "granted", "member-of": "member of"}
+_CHAIN_COLOUR = "#0366d6"
+
+EdgeId = tuple[str, str, str, Location]
+"""An edge whatever findings mark it: source, target, kind, location."""
 
 
 def render_graph(project: Project, fmt: str, findings: Sequence[Finding] | None = None) -> str:
@@ -33,11 +39,33 @@ def render_graph(project: Project, fmt: str, findings: Sequence[Finding] | None 
     if findings is None:
         findings = _run_checks(project, graph)
     view = mark_findings(graph_view(graph), ((f.rule_id, f.location) for f in findings))
+    chains = chain_edges(graph)
     if fmt == "json":
-        return render_json(view)
+        return render_json(view, chains)
     if fmt == "dot":
-        return render_dot(view)
-    return render_mermaid(view)
+        return render_dot(view, chains)
+    return render_mermaid(view, chains)
+
+
+def _edge_id(edge: Edge) -> EdgeId:
+    return (edge.source, edge.target, edge.kind, edge.location)
+
+
+def chain_edges(graph: TrustGraph) -> frozenset[EdgeId]:
+    """The trust and grant edges of every decided hop from a scanned role into a role."""
+    from trustlint.graph.paths import reach_index
+
+    index = reach_index(graph)
+    marked: set[EdgeId] = set()
+    for hops in index.into.values():
+        for hop in hops:
+            source = index.entities.get(hop.source)
+            if source is None or source.kind != "role" or not hop.decided:
+                continue
+            marked.add(_edge_id(hop.trust))
+            if hop.grant is not None:
+                marked.add(_edge_id(hop.grant))
+    return frozenset(marked)
 
 
 def _run_checks(project: Project, graph: object) -> list[Finding]:
@@ -99,7 +127,7 @@ def _exported_key(view: GraphView, key: str) -> str:
     return key
 
 
-def render_json(view: GraphView) -> str:
+def render_json(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
     ids = {node.key: _exported_key(view, node.key) for node in view.nodes}
     data: dict[str, Any] = {
         "accounts": [{"id": view.account_ids[key], "label": label} for key, label in view.accounts],
@@ -127,6 +155,7 @@ def render_json(view: GraphView) -> str:
                 "reason": edge.reason or None,
                 "location": _location(edge.location),
                 "findings": list(edge.findings),
+                "chain": _edge_id(edge) in chains,
             }
             for edge in view.edges
         ],
@@ -142,7 +171,7 @@ def mermaid_text(text: str) -> str:
     return for_mermaid(text)
 
 
-def _mermaid_node(node_id: str, node: Node) -> str:
+def mermaid_node(node_id: str, node: Node) -> str:
     label = mermaid_text(node.label)
     if node.kind in ("any", "service", "federated"):
         return f'{node_id}(["{label}"])'
@@ -159,7 +188,7 @@ MERMAID_MAX_EDGES = 500
 """Mermaid's default `maxEdges`: GitHub does not render a diagram with more."""
 
 
-def render_mermaid(view: GraphView) -> str:
+def render_mermaid(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
     ids = _node_ids(view)
     lines = ["flowchart LR"]
     if len(view.edges) > MERMAID_MAX_EDGES:
@@ -170,10 +199,11 @@ def render_mermaid(view: GraphView) -> str:
     groups, loose = _grouped(view)
     for index, (_, label, nodes) in enumerate(groups):
         lines.append(f'  subgraph account{index}["{mermaid_text(label)}"]')
-        lines.extend(f"    {_mermaid_node(ids[node.key], node)}" for node in nodes)
+        lines.extend(f"    {mermaid_node(ids[node.key], node)}" for node in nodes)
         lines.append("  end")
-    lines.extend(f"  {_mermaid_node(ids[node.key], node)}" for node in loose)
+    lines.extend(f"  {mermaid_node(ids[node.key], node)}" for node in loose)
     marked: list[int] = []
+    chained: list[int] = []
     for index, edge in enumerate(view.edges):
         arrow = "-.->" if edge.kind == "is-granted" else "-->"
         if edge.kind == "member-of":
@@ -182,6 +212,12 @@ def render_mermaid(view: GraphView) -> str:
         lines.append(f'  {ids[edge.source]} {arrow}|"{label}"| {ids[edge.target]}')
         if edge.findings:
             marked.append(index)
+        if _edge_id(edge) in chains:
+            chained.append(index)
+    if chained:
+        lines.append(
+            f"  linkStyle {','.join(map(str, chained))} stroke:{_CHAIN_COLOUR},stroke-width:3px"
+        )
     if marked:
         lines.append(f"  linkStyle {','.join(map(str, marked))} stroke:#d73a49,stroke-width:2px")
     undefined = [ids[node.key] for node in view.nodes if not node.defined]
@@ -215,7 +251,7 @@ def _dot_node(node_id: str, node: Node) -> str:
     return f"{node_id} [{', '.join(attributes)}];"
 
 
-def _dot_edge(ids: dict[str, str], edge: Edge) -> str:
+def _dot_edge(ids: dict[str, str], edge: Edge, chain: bool) -> str:
     attributes = [f"label={dot_text(_edge_label(edge))}"]
     if edge.kind == "is-granted":
         attributes.append('style="dashed"')
@@ -224,10 +260,13 @@ def _dot_edge(ids: dict[str, str], edge: Edge) -> str:
     if edge.findings:
         attributes.append('color="#d73a49"')
         attributes.append("penwidth=2")
+    elif chain:
+        attributes.append(f'color="{_CHAIN_COLOUR}"')
+        attributes.append("penwidth=3")
     return f"{ids[edge.source]} -> {ids[edge.target]} [{', '.join(attributes)}];"
 
 
-def render_dot(view: GraphView) -> str:
+def render_dot(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
     ids = _node_ids(view)
     lines = [
         "digraph trust {",
@@ -244,6 +283,6 @@ def render_dot(view: GraphView) -> str:
         lines.extend(f"    {_dot_node(ids[node.key], node)}" for node in nodes)
         lines.append("  }")
     lines.extend(f"  {_dot_node(ids[node.key], node)}" for node in loose)
-    lines.extend(f"  {_dot_edge(ids, edge)}" for edge in view.edges)
+    lines.extend(f"  {_dot_edge(ids, edge, _edge_id(edge) in chains)}" for edge in view.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -55,3 +55,22 @@ resource "aws_iam_role" "partner_reporting" {
   assume_role_policy   = data.aws_iam_policy_document.partner_trust.json
   max_session_duration = 28800
 }
+
+# On-call operators of the security account may take over production: the
+# trust names one role there, pager-vendor, whose sessions a vendor opens.
+resource "aws_iam_role" "oncall_operator" {
+  name = "oncall-operator"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::${var.security_account_id}:role/pager-vendor" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+}
+
+resource "aws_iam_role_policy_attachment" "oncall_operator_power_user" {
+  role       = aws_iam_role.oncall_operator.name
+  policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+}
