@@ -22,8 +22,8 @@ from trustlint import __version__
 from trustlint.report.escaping import for_text
 
 if TYPE_CHECKING:
-    from trustlint.engine import ScanResult
     from trustlint.findings import Finding
+    from trustlint.results import ScanResult
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -9,24 +9,23 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from trustlint.cache import dump_model, load_model
 from trustlint.checks import GRAPH_RULES
 from trustlint.config import Config, default_cache_dir, find_config, load_config
-from trustlint.findings import LEVEL_RANK, Finding, Level
+from trustlint.findings import Finding, Level
 from trustlint.loading import Visit, touches
 from trustlint.merging import merge_findings
-from trustlint.model import Location, ParseError, SourceUnit, Suppression
+from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
-from trustlint.suppressions import unusable
+from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
+from trustlint.suppressions import apply_suppressions, unusable_suppressions
 
 T = TypeVar("T")
-
-PARSE_ERROR = "TL000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,41 +38,6 @@ class ScanOptions:
     use_cache: bool = True
     baseline: dict[str, dict[str, str]] | None = None
     """Fingerprint -> recorded entry, from `--baseline`."""
-
-
-@dataclass(slots=True)
-class ScanResult:
-    root: Path
-    config: Config
-    units: list[SourceUnit]
-    findings: list[Finding]
-    """Every finding, sorted; suppressed ones carry `suppression`."""
-    baselined: set[str] = field(default_factory=set)
-    """Fingerprints of findings that the baseline accepts."""
-    stale_baseline: list[dict[str, str]] = field(default_factory=list)
-    """Baseline entries that no finding matches any more."""
-    errors: list[ParseError] = field(default_factory=list)
-    report_paths: frozenset[str] | None = None
-    """The files a partial scan reports on (project-relative), None for a whole scan."""
-
-    @property
-    def active(self) -> list[Finding]:
-        """Findings that count: not suppressed, not in the baseline."""
-        return [
-            f
-            for f in self.findings
-            if f.suppression is None and f.fingerprint not in self.baselined
-        ]
-
-    @property
-    def suppressed(self) -> list[Finding]:
-        return [f for f in self.findings if f.suppression is not None]
-
-    def fails(self, fail_on: str) -> bool:
-        if fail_on == "never":
-            return False
-        threshold = LEVEL_RANK[fail_on]
-        return any(LEVEL_RANK[f.level] >= threshold for f in self.active)
 
 
 def git_root(start: Path) -> Path | None:
@@ -141,8 +105,9 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings.extend(graph_findings)
     findings.extend(_parse_error_findings(units, errors, options.strict))
     findings = _apply_settings(findings, config, options)
-    findings.extend(_unusable_suppressions(units))
-    findings = _apply_suppressions(findings, units)
+    known = frozenset({PARSE_ERROR, *_rule_ids()})
+    findings.extend(unusable_suppressions(units, known))
+    findings = apply_suppressions(findings, units, known)
     if report_paths is not None:
         findings = [f for f in findings if _reported(f, report_paths)]
         # The other units were read for context; the result is about these.
@@ -335,67 +300,6 @@ def _apply_settings(findings: list[Finding], config: Config, options: ScanOption
     return result
 
 
-def _unusable_suppressions(units: list[SourceUnit]) -> list[Finding]:
-    """A TL000 note for each suppression that suppresses nothing, saying why."""
-    known = frozenset({PARSE_ERROR, *_rule_ids()})
-    findings = []
-    for unit in units:
-        for suppression in unit.suppressions:
-            problem = unusable(suppression, known)
-            if problem is None:
-                continue
-            rules = ", ".join(suppression.rule_ids) or "all rules"
-            findings.append(
-                Finding(
-                    PARSE_ERROR,
-                    "note",
-                    problem,
-                    suppression.location,
-                    resource=suppression.location.path,
-                    subject=f"suppression {rules}",
-                )
-            )
-    return findings
-
-
-def _suppression_covers(suppression: Suppression, finding: Finding) -> bool:
-    if suppression.rule_ids and finding.rule_id not in suppression.rule_ids:
-        return False
-    where: Location = suppression.location
-    if where.path != finding.location.path:
-        return False
-    if suppression.kind == "metadata":
-        resource = finding.resource_location
-        return resource is not None and where.line <= resource.line <= where.end_line
-    line = where.line
-    if finding.location.line in (line, line + 1):
-        return True
-    resource = finding.resource_location
-    if resource is not None and line == resource.line - 1:
-        # A comment just above the resource's first line covers the resource.
-        return True
-    return resource is not None and resource.contains_line(line)
-
-
-def _apply_suppressions(findings: list[Finding], units: list[SourceUnit]) -> list[Finding]:
-    by_path: dict[str, list[Suppression]] = {}
-    known = frozenset({PARSE_ERROR, *_rule_ids()})
-    for unit in units:
-        for suppression in unit.suppressions:
-            if unusable(suppression, known) is None:
-                by_path.setdefault(suppression.location.path, []).append(suppression)
-    if not by_path:
-        return findings
-    result = []
-    for finding in findings:
-        for suppression in by_path.get(finding.location.path, ()):
-            if finding.rule_id != PARSE_ERROR and _suppression_covers(suppression, finding):
-                finding = replace(finding, suppression=suppression)
-                break
-        result.append(finding)
-    return result
-
-
 def _reported(finding: Finding, report_paths: set[str]) -> bool:
     """Whether a finding takes part in the given files: located there, or related there.
 
@@ -403,11 +307,6 @@ def _reported(finding: Finding, report_paths: set[str]) -> bool:
     must fail the hook that was given only the trust's file (SPEC section 10).
     """
     return touches(involved_paths(finding), report_paths)
-
-
-def involved_paths(finding: Finding) -> tuple[str, ...]:
-    """The files a finding takes part in: its own, then its related locations'."""
-    return (finding.location.path, *(related.location.path for related in finding.related))
 
 
 def _apply_baseline(

@@ -11,10 +11,15 @@ and a typo such as `TL01` must never widen into "every rule".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import replace
 
-from trustlint.model import Location, Suppression
+from trustlint.findings import Finding
+from trustlint.model import Location, SourceUnit, Suppression
 
 _MARKER = "trustlint:ignore"
+_PARSE_ERROR = "TL000"
+"""The parse-error rule (`results.PARSE_ERROR`): never suppressed."""
 _COMMENT_START = r"(?:#|//|/\*)\s*"
 _COMMENT = re.compile(_COMMENT_START + r"trustlint:ignore(?![\w-])[ \t:]*(?P<rest>[^\n]*)")
 _NEAR_MISS = re.compile(
@@ -96,3 +101,65 @@ def unusable(suppression: Suppression, known_rules: frozenset[str]) -> str | Non
             "write the reason after the rule ids"
         )
     return None
+
+
+def unusable_suppressions(units: Iterable[SourceUnit], known: frozenset[str]) -> list[Finding]:
+    """A TL000 note for each suppression that suppresses nothing, saying why."""
+    findings = []
+    for unit in units:
+        for suppression in unit.suppressions:
+            problem = unusable(suppression, known)
+            if problem is None:
+                continue
+            rules = ", ".join(suppression.rule_ids) or "all rules"
+            findings.append(
+                Finding(
+                    _PARSE_ERROR,
+                    "note",
+                    problem,
+                    suppression.location,
+                    resource=suppression.location.path,
+                    subject=f"suppression {rules}",
+                )
+            )
+    return findings
+
+
+def covers(suppression: Suppression, finding: Finding) -> bool:
+    if suppression.rule_ids and finding.rule_id not in suppression.rule_ids:
+        return False
+    where: Location = suppression.location
+    if where.path != finding.location.path:
+        return False
+    if suppression.kind == "metadata":
+        resource = finding.resource_location
+        return resource is not None and where.line <= resource.line <= where.end_line
+    line = where.line
+    if finding.location.line in (line, line + 1):
+        return True
+    resource = finding.resource_location
+    if resource is not None and line == resource.line - 1:
+        # A comment just above the resource's first line covers the resource.
+        return True
+    return resource is not None and resource.contains_line(line)
+
+
+def apply_suppressions(
+    findings: list[Finding], units: Iterable[SourceUnit], known: frozenset[str]
+) -> list[Finding]:
+    """Mark each finding a usable suppression covers (never TL000)."""
+    by_path: dict[str, list[Suppression]] = {}
+    for unit in units:
+        for suppression in unit.suppressions:
+            if unusable(suppression, known) is None:
+                by_path.setdefault(suppression.location.path, []).append(suppression)
+    if not by_path:
+        return findings
+    result = []
+    for finding in findings:
+        for suppression in by_path.get(finding.location.path, ()):
+            if finding.rule_id != _PARSE_ERROR and covers(suppression, finding):
+                finding = replace(finding, suppression=suppression)
+                break
+        result.append(finding)
+    return result

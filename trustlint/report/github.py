@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.report.escaping import for_text, github_data, github_property
+from trustlint.results import ScanResult
 
 _COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

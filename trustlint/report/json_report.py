@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from trustlint import __version__
-from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
 from trustlint.report.escaping import for_json
 from trustlint.report.json_stream import LazyList, write_document
+from trustlint.results import ScanResult
 
 
 def location_data(location: Location) -> dict[str, Any]:

@@ -21,13 +21,13 @@ from urllib.parse import quote
 
 from trustlint import __version__
 from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
-from trustlint.engine import PARSE_ERROR, ScanResult
 from trustlint.findings import Finding
 from trustlint.model import Location
 from trustlint.report.escaping import for_json, for_sarif_message
 from trustlint.report.json_stream import LazyList, write_document
 from trustlint.report.line_hash import file_line_hashes
 from trustlint.report.sarif_limits import cap_for_github
+from trustlint.results import PARSE_ERROR, ScanResult
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

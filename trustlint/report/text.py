@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from trustlint.engine import ScanResult
 from trustlint.findings import Finding
 from trustlint.loading import touches
 from trustlint.report.escaping import for_text, for_text_path
+from trustlint.results import ScanResult
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD = "\033[1m"

@@ -1,0 +1,56 @@
+"""What a scan gives its reporters: the findings and what they were found in.
+
+Kept apart from the engine so that a reporter needs neither the checks nor the
+loaders to know what a result is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trustlint.config import Config
+from trustlint.findings import LEVEL_RANK, Finding
+from trustlint.model import ParseError, SourceUnit
+
+PARSE_ERROR = "TL000"
+
+
+@dataclass(slots=True)
+class ScanResult:
+    root: Path
+    config: Config
+    units: list[SourceUnit]
+    findings: list[Finding]
+    """Every finding, sorted; suppressed ones carry `suppression`."""
+    baselined: set[str] = field(default_factory=set)
+    """Fingerprints of findings that the baseline accepts."""
+    stale_baseline: list[dict[str, str]] = field(default_factory=list)
+    """Baseline entries that no finding matches any more."""
+    errors: list[ParseError] = field(default_factory=list)
+    report_paths: frozenset[str] | None = None
+    """The files a partial scan reports on (project-relative), None for a whole scan."""
+
+    @property
+    def active(self) -> list[Finding]:
+        """Findings that count: not suppressed, not in the baseline."""
+        return [
+            f
+            for f in self.findings
+            if f.suppression is None and f.fingerprint not in self.baselined
+        ]
+
+    @property
+    def suppressed(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is not None]
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        threshold = LEVEL_RANK[fail_on]
+        return any(LEVEL_RANK[f.level] >= threshold for f in self.active)
+
+
+def involved_paths(finding: Finding) -> tuple[str, ...]:
+    """The files a finding takes part in: its own, then its related locations'."""
+    return (finding.location.path, *(related.location.path for related in finding.related))
