@@ -12,6 +12,7 @@ from conftest import Project
 from graph_builders import grant, policy, project, role, trust, unit
 from graph_support import copy_case
 
+from trustlint.checks import CheckContext, all_checks
 from trustlint.cli import main
 from trustlint.graph import build_graph
 from trustlint.graph.edges import describe_conditions, graph_view
@@ -226,7 +227,9 @@ def test_render_graph_runs_the_checks_when_no_findings_are_given() -> None:
         ),
         accounts={"prod.yaml": "222222222222", "tools.yaml": "111111111111"},
     )
-    data = json.loads(render_graph(built, "json"))
+    context = CheckContext(built)
+    findings = [finding for check in all_checks().values() for finding in check(context)]
+    data = json.loads(render_graph(built, "json", findings))
     marked = {(e["kind"], tuple(e["findings"])) for e in data["edges"] if e["findings"]}
     assert ("is-granted", ("TL004",)) in marked
 

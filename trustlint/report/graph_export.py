@@ -28,16 +28,15 @@ EdgeId = tuple[str, str, str, Location]
 """An edge whatever findings mark it: source, target, kind, location."""
 
 
-def render_graph(project: Project, fmt: str, findings: Sequence[Finding] | None = None) -> str:
+def render_graph(project: Project, fmt: str, findings: Sequence[Finding]) -> str:
     """The project's trust graph in `fmt` (`mermaid`, `dot` or `json`).
 
-    `findings` marks the edges they point at; when None, the checks run here.
+    `findings` (a scan's, as `trustlint graph` runs one) mark the edges they
+    point at; a reporter runs no checks.
     """
     if fmt not in GRAPH_FORMATS:
         raise ValueError(f"unknown graph format {fmt!r}")
     graph = build_graph(project)
-    if findings is None:
-        findings = _run_checks(project, graph)
     view = mark_findings(graph_view(graph), ((f.rule_id, f.location) for f in findings))
     chains = chain_edges(graph)
     if fmt == "json":
@@ -66,19 +65,6 @@ def chain_edges(graph: TrustGraph) -> frozenset[EdgeId]:
             if hop.grant is not None:
                 marked.add(_edge_id(hop.grant))
     return frozenset(marked)
-
-
-def _run_checks(project: Project, graph: object) -> list[Finding]:
-    from trustlint.checks import CheckContext, all_checks
-    from trustlint.graph import TrustGraph
-
-    assert isinstance(graph, TrustGraph)
-    context = CheckContext(project, _graph=graph)
-    findings: list[Finding] = []
-    for rule_id, check in all_checks().items():
-        if project.config.rule(rule_id).enabled is not False:
-            findings.extend(check(context))
-    return findings
 
 
 def _node_ids(view: GraphView) -> dict[str, str]:
