@@ -128,3 +128,15 @@ def test_sarif_carries_the_chain_as_one_thread_flow(project: Project) -> None:
         ("tools/vendor_role.yaml", 24, 2),
         ("prod/admin.yaml", 12, 3),
     ]
+
+
+def test_an_unresolved_hop_is_no_finding_and_a_strict_note(project: Project) -> None:
+    # The audit role's grant would come from a managed policy outside the files.
+    assert scan(project, "chain_with_an_unresolved_hop") == []
+
+
+def test_an_unresolved_hop_is_named_under_strict(project: Project) -> None:
+    findings = scan(project, "chain_with_an_unresolved_hop", strict=True)
+    assert where(findings) == [("note", "prod/admin.yaml", 12, 20)]
+    assert findings[0].message.startswith("cannot decide: Role ProdAdminRole does not trust ")
+    assert "(whether the last hop works: " in findings[0].message

@@ -18,7 +18,7 @@ resolved crosses no boundary (`--strict` notes it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from trustlint.accounts import AccountKind, describe_account
@@ -41,7 +41,7 @@ def check_trust_boundary(context: CheckContext) -> Iterator[Finding]:
     graph = context.graph
     max_hops = int(context.options(TL014).get("max_hops", DEFAULT_MAX_HOPS))
     yield from _boundary_findings(context, graph)
-    yield from _third_party_chains(graph, reach_index(graph), max_hops)
+    yield from _third_party_chains(graph, reach_index(graph), max_hops, context.strict)
 
 
 # --- (a) third-party chains -----------------------------------------------------------
@@ -56,10 +56,12 @@ class _Entry:
     hop: Hop
 
 
-def _third_party_chains(graph: TrustGraph, index: ReachIndex, max_hops: int) -> Iterator[Finding]:
+def _third_party_chains(
+    graph: TrustGraph, index: ReachIndex, max_hops: int, strict: bool
+) -> Iterator[Finding]:
     reported: set[tuple[Location, str]] = set()
     for entry in _third_party_entries(graph, index):
-        for chain in role_chains(index, entry.hop.target, max_hops):
+        for chain in role_chains(index, entry.hop.target, max_hops, undecided=strict):
             last = chain[-1]
             if _admits_account(index, last.target, entry.account):
                 continue
@@ -67,7 +69,15 @@ def _third_party_chains(graph: TrustGraph, index: ReachIndex, max_hops: int) -> 
             if key in reported:
                 continue
             reported.add(key)
-            yield _chain_finding(index, entry, chain)
+            finding = _chain_finding(index, entry, chain)
+            if not last.decided:
+                finding = replace(
+                    finding,
+                    level="note",
+                    message=f"cannot decide: {finding.message} (whether the last hop works: "
+                    f"{last.why or 'the files do not tell'})",
+                )
+            yield finding
 
 
 def _third_party_entries(graph: TrustGraph, index: ReachIndex) -> Iterator[_Entry]:

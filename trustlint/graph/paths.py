@@ -260,17 +260,27 @@ def paths_from(
     return sorted(found, key=_path_order(index)), truncated
 
 
-def role_chains(index: ReachIndex, start: str, max_hops: int) -> Iterator[tuple[Hop, ...]]:
-    """Decided role-to-role chains out of the role `start`, each as its hops."""
+def role_chains(
+    index: ReachIndex, start: str, max_hops: int, *, undecided: bool = False
+) -> Iterator[tuple[Hop, ...]]:
+    """Role-to-role chains out of the role `start`, each as its hops.
+
+    Every hop is decided; with `undecided`, a chain may also end with one hop
+    the files cannot decide (never followed further), for `--strict` notes.
+    """
 
     def walk(
         source: str, prefix: tuple[Hop, ...], visited: frozenset[str]
     ) -> Iterator[tuple[Hop, ...]]:
         for hop in index.out_of.get(source, ()):
             target = index.entities.get(hop.target)
-            if not hop.decided or hop.target in visited or target is None:
+            if hop.target in visited or target is None:
                 continue
             path = (*prefix, hop)
+            if not hop.decided:
+                if undecided:
+                    yield path
+                continue
             yield path
             if len(path) < max_hops:
                 yield from walk(hop.target, path, visited | {hop.target})
