@@ -351,9 +351,11 @@ def test_parallel_parsing_gives_the_serial_result_in_discovery_order(
     parsed_here: list[int] = []
     parse_here = trustlint.loading._parse_here
 
-    def record(slots: Sequence[object], root: Path, options: LoadOptions) -> None:
+    def record(
+        slots: Sequence[object], root: Path, options: LoadOptions, *, record: bool
+    ) -> None:
         parsed_here.append(len(slots))
-        parse_here(slots, root, options)  # type: ignore[arg-type]
+        parse_here(slots, root, options, record=record)  # type: ignore[arg-type]
 
     monkeypatch.setattr(trustlint.loading, "_parse_here", record)
     parallel = load(root, None, many_files)
@@ -363,11 +365,11 @@ def test_parallel_parsing_gives_the_serial_result_in_discovery_order(
 
 
 def crash_on_role07(
-    sources: Sequence[Source], root: Path, options: LoadOptions
-) -> list[bytes | None]:
+    sources: Sequence[Source], root: Path, options: LoadOptions, record: bool = False
+) -> list[tuple[bytes | None, None]]:
     if any(source.relative == "role07.yaml" for source in sources):
         os._exit(1)  # a worker dying hard, as in a segfault
-    return [cache.dump_unit(source.load(root, options)) for source in sources]
+    return [(cache.dump_unit(source.load(root, options)), None) for source in sources]
 
 
 @pytest.mark.usefixtures("two_workers")
