@@ -7,6 +7,7 @@ reject raises `EvalError`; `lift` applies one to each branch of `Alternatives`.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -15,15 +16,30 @@ from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet, Site, S
 from trustlint.model import Location, Unknown
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+MAX_EXACT_DIGITS = 4000
+"""A whole number with more digits than this (`1e999999999`) is not computed with:
+Python's own limit for turning an int into text is 4,300 digits."""
+
 
 def parse_number(text: str) -> int | float:
+    """A number as HCL writes it: `7`, `007`, `1.5`, `1e3`, `1E-3`, `1.5e+2`.
+
+    HCL numbers are arbitrary-precision decimals: a whole number (`1e3`,
+    `1.5e+2`, a 30-digit integer) is an exact int, any other a float.
+    """
     if text.isdigit():
         return int(text)
-    try:
-        value = float(text)
-    except ValueError:
-        raise EvalError(f"'{text}' is not a number") from None
-    return value
+    if _NUMBER.fullmatch(text) is None:
+        raise EvalError(f"'{text}' is not a number")
+    if "e" not in text and "E" not in text:
+        return float(text)
+    value = Decimal(text)
+    if value.adjusted() >= MAX_EXACT_DIGITS:
+        raise EvalError(f"'{text}' is too large a number to compute with")
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
 
 
 def number_text(value: int | float) -> str:
