@@ -411,3 +411,6 @@ class SourceUnit:
     errors: tuple[ParseError, ...] = ()
     notes: tuple[str, ...] = field(default=())
     """Non-fatal remarks for `inspect` (a module source that could not be read)."""
+    limits_reached: tuple[ParseError, ...] = field(default=())
+    """Where evaluation stopped at one of the `limits:` (`trustlint.budgets`);
+    `--strict` reports each as a TL000 note."""

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from trustlint import budgets
 from trustlint.discover import CANDIDATE_SUFFIXES, TERRAFORM_SUFFIX, project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
@@ -53,7 +54,8 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None
     relative = path.as_posix()
     try:
         relative = project_path(path, root)
-        return _load_file(path, relative, root, options)
+        with budgets.evaluating(options) as budget:
+            return budget.attach(_load_file(path, relative, root, options))
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
         logger.debug("internal error while reading %s", relative, exc_info=True)
@@ -71,7 +73,11 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         absolute = Path(os.path.abspath(directory))
         from trustlint.frontends import terraform
 
-        return terraform.load_module(absolute, root, options)
+        with budgets.evaluating(options) as budget:
+            unit = terraform.load_module(absolute, root, options)
+            attached = budget.attach(unit)
+        assert attached is not None
+        return attached
     except Exception as error:
         logger.debug("internal error while reading %s", relative, exc_info=True)
         files = [printable(name) for name in _terraform_files(absolute, root)]

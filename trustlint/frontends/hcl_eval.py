@@ -16,6 +16,8 @@ from typing import Any
 
 from tree_sitter import Node
 
+from trustlint import budgets
+from trustlint.budgets import LimitReachedError
 from trustlint.frontends.hcl_functions import FUNCTIONS, Call, apply_function
 from trustlint.frontends.hcl_operations import (
     apply_steps,
@@ -125,6 +127,8 @@ class Evaluator:
             return self.evaluate_nested(node)
         except _TooDeepError:
             return self.site(node).unknown("expression nested too deeply to evaluate")
+        except LimitReachedError as reached:
+            return self.site(node).unknown(reached.reason)
         except RecursionError:
             return self.site(node).unknown("expression nested too deeply to evaluate")
 
@@ -339,8 +343,11 @@ class Evaluator:
         if items is None:
             raise EvalError("a for expression needs a list, set or map")
         location = site.location
+        budget = budgets.current()
+        budget.iterate(len(items), location, "a for expression")
         result: Any = LMap(location) if as_object else LList(location)
         for key, value, item_location in items:
+            budget.tick(location)
             bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
             inner = self.with_bindings(bound)
             if condition_node is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tree_sitter import Node
 
+from trustlint import budgets
 from trustlint.frontends.hcl_operations import iteration, lift, template_text, truth_of
 from trustlint.frontends.hcl_syntax import decode_escapes
 from trustlint.frontends.hcl_values import (
@@ -214,7 +215,10 @@ class TemplateRenderer:
             if items is None:
                 raise _UnknownDirectiveError
             self._tag_strip(parts, start_tag, before=True)
+            budget = budgets.current()
+            budget.iterate(len(items), self.location, "a template for directive")
             for key, value, _location in items:
+                budget.tick(self.location)
                 bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
                 self._tag_strip(parts, start_tag, before=False)
                 parts.extend(
@@ -402,6 +406,7 @@ class _TextBuilder:
     def value(self, text: str, location: Location) -> None:
         if not text:
             return
+        budgets.current().string(self.length + len(text), location, "an interpolation")
         self._append(text, self._standing_for(text, location))
 
     def hole(self, value: Any, location: Location, source: str) -> None:

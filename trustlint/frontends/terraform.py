@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from trustlint import budgets
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
@@ -520,14 +521,16 @@ class ModuleScope(Scope):
 
     def _count_of(self, block: Block) -> int | None:
         if "count" in block.attributes:
-            count = self.evaluate(block.attributes["count"])
+            attribute = block.attributes["count"]
+            count = self.evaluate(attribute)
             if isinstance(count, bool) or not isinstance(count, int | float):
                 return None
-            return int(count)
+            return budgets.instances(int(count), attribute.value_location, "count")
         if "for_each" in block.attributes:
-            each = self.evaluate(block.attributes["for_each"])
+            attribute = block.attributes["for_each"]
+            each = self.evaluate(attribute)
             if isinstance(each, LList | LMap):
-                return len(each)
+                return budgets.instances(len(each), attribute.value_location, "for_each")
             return None
         return 1
 
@@ -670,6 +673,8 @@ class ModuleScope(Scope):
                 continue
             collection = evaluator.evaluate(for_each.expression)
             items = iteration(collection) if not isinstance(collection, Unknown) else None
+            if items is not None and budgets.instances(len(items), for_each.value_location) is None:
+                items = None
             if items is None:
                 found.append(
                     Unknown(
