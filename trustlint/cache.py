@@ -240,6 +240,8 @@ def _decode_entry(data: bytes, key: str) -> Entry | None:
     cache_format, stored_key, dependencies, listings = marshal.loads(body[:metadata_length])
     if cache_format != CACHE_FORMAT or stored_key != key:
         return None
+    if not _well_formed(dependencies, listings):
+        return None
     return Entry(bytes(body[metadata_length:]), dependencies, listings)
 
 
@@ -476,11 +478,30 @@ def _check_index(memo: Any, records: dict[Any, Record]) -> None:
         if not (
             isinstance(source, str)
             and isinstance(record.key, str)
-            and isinstance(record.dependencies, tuple)
-            and isinstance(record.listings, tuple)
+            and _well_formed(record.dependencies, record.listings)
             and isinstance(record.summary, bytes)
         ):
             raise TypeError("record")
+
+
+def _well_formed(dependencies: Any, listings: Any) -> bool:
+    """Whether `Dependencies` and `Listings` read back have the shape this code writes."""
+    return (
+        type(dependencies) is tuple
+        and all(
+            type(pair) is tuple and len(pair) == 2 and all(type(part) is str for part in pair)
+            for pair in dependencies
+        )
+        and type(listings) is tuple
+        and all(
+            type(listing) is tuple
+            and len(listing) == 2
+            and type(listing[0]) is str
+            and type(listing[1]) is tuple
+            and all(type(name) is str for name in listing[1])
+            for listing in listings
+        )
+    )
 
 
 def open_cache(directory: Path | None, root: Path, namespace: str) -> ParseCache | None:

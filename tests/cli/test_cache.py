@@ -238,6 +238,26 @@ def test_an_index_with_any_bit_flipped_is_rebuilt(root: Path, cache_dir: Path) -
         }
 
 
+@pytest.mark.parametrize(
+    "dependencies",
+    [("role.yaml",), (("role.yaml", "digest", "extra"),), ((1, "digest"),), 7],
+)
+def test_an_index_whole_but_of_the_wrong_shape_is_rebuilt(
+    root: Path, cache_dir: Path, dependencies: object
+) -> None:
+    """Found by fuzz/fuzz_cache_index.py: a record's dependencies that are not pairs."""
+    template = write(root, "role.yaml", TEMPLATE.read_text())
+    expected = load(root, cache_dir, [template])
+    (index,) = (cache_dir / "index").iterdir()
+    data = cache._decode_index(index.read_bytes())
+    data["records"] = {
+        source: (key, dependencies, listings, summary)
+        for source, (key, _, listings, summary) in data["records"].items()
+    }
+    index.write_bytes(cache._encode_index(data))
+    assert load(root, cache_dir, [template]) == expected
+
+
 def test_an_entry_naming_anything_but_model_classes_is_refused() -> None:
     class Hostile:
         def __reduce__(self) -> tuple[object, tuple[str]]:

@@ -233,3 +233,27 @@ def test_a_module_with_exponent_numbers_keeps_its_findings() -> None:
     assert role.max_session_duration.text == "3600"
     (statement,) = role.trust_policy.statements if role.trust_policy else ()
     assert [principal.value for principal in statement.principals] == ["*"]
+
+
+@pytest.mark.parametrize(
+    ("literal", "expected"),
+    [
+        ("0e070707", 0),  # zero, whatever its exponent (found by fuzz/fuzz_hcl_numbers.py)
+        ("00E7007900700700", 0),
+        ("1e-99999999999999999999", 0.0),  # nearer zero than any float
+        ("1.5e-4000", 0.0),
+        ("1e3999", 10**3999),
+    ],
+)
+def test_numbers_with_extreme_exponents(literal: str, expected: float) -> None:
+    file = parse_hcl(f"n = {literal}\n", "numbers.tf")
+    assert syntax_problem(file, 256) is None
+    value = literal_body(read_body(file), Evaluator(file, Scope()))["n"]
+    assert (type(value), value) == (type(expected), expected)
+
+
+def test_a_number_too_large_to_compute_with_is_unknown() -> None:
+    file = parse_hcl("n = 12e0999999999999999999\n", "numbers.tf")
+    value = Evaluator(file, Scope()).evaluate(read_body(file).attributes["n"].expression)
+    assert isinstance(value, Unknown)
+    assert value.reason == "'12e0999999999999999999' is too large a number to compute with"

@@ -17,6 +17,8 @@ from trustlint.model import Location, Unknown
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_EXPONENT_DIGITS = 5
+"""An exponent of more digits is past any number computed with (or nearer zero than a float)."""
 MAX_EXACT_DIGITS = 4000
 """A whole number with more digits than this (`1e999999999`) is not computed with:
 Python's own limit for turning an int into text is 4,300 digits."""
@@ -34,10 +36,18 @@ def parse_number(text: str) -> int | float:
         raise EvalError(f"'{text}' is not a number")
     if "e" not in text and "E" not in text:
         return float(text)
-    value = Decimal(text)
+    mantissa, _, exponent = text.lower().partition("e")
+    significand = Decimal(mantissa)
+    if significand.is_zero():
+        return 0
+    if len(exponent.lstrip("+-").lstrip("0")) > _EXPONENT_DIGITS:
+        if exponent.startswith("-"):
+            return 0.0  # nearer to zero than any float
+        raise EvalError(f"'{text}' is too large a number to compute with")
+    value = Decimal(f"{mantissa}e{int(exponent)}")
     if value.adjusted() >= MAX_EXACT_DIGITS:
         raise EvalError(f"'{text}' is too large a number to compute with")
-    if value == value.to_integral_value():
+    if value.adjusted() >= 0 and value == value.to_integral_value():
         return int(value)
     return float(value)
 
