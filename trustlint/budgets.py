@@ -38,6 +38,7 @@ from dataclasses import replace
 from trustlint.frontends import LoadOptions
 from trustlint.model import Location, ParseError, SourceUnit
 
+_TIME_LIMIT = "limits.max_evaluation_seconds"
 _TIME_CHECK_INTERVAL = 256
 """Iterations between two looks at the clock."""
 
@@ -129,9 +130,7 @@ class Budget:
     def clock(self, location: Location | None) -> None:
         """Raise `LimitReachedError` once the unit has evaluated for `max_evaluation_seconds`."""
         if time.monotonic() > self.deadline:
-            self._reach(
-                f"evaluation passes limits.max_evaluation_seconds ({self.seconds:g} s)", location
-            )
+            self._reach(f"evaluation passes {_TIME_LIMIT} ({self.seconds:g} s)", location)
 
     def tick(self, location: Location | None) -> None:
         """`clock`, looked at once every few calls: for loops over many cheap steps."""
@@ -181,6 +180,11 @@ def evaluating(options: LoadOptions) -> Iterator[Budget]:
         yield _current
     finally:
         _current = outer
+
+
+def ran_out_of_time(unit: SourceUnit) -> bool:
+    """Whether evaluating `unit` stopped at `max_evaluation_seconds` (then it is not cached)."""
+    return any(_TIME_LIMIT in note.message for note in unit.limits_reached)
 
 
 def instances(count: int, location: Location | None, what: str = "count") -> int | None:

@@ -21,6 +21,7 @@ from trustlint.config import ConfigError, load_config
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.hcl_eval import Evaluator, Scope
 from trustlint.frontends.hcl_syntax import parse_hcl, read_body
+from trustlint.loading import load_units
 from trustlint.model import Location, Unknown
 
 BUDGETS = ROBUSTNESS_FIXTURES / "budgets"
@@ -258,3 +259,18 @@ def test_budgets_too_small_to_read_anything_are_rejected(tmp_path: Path, limits:
 
     with pytest.raises(ConfigError):
         load_config(config)
+
+
+def test_a_unit_cut_short_by_the_clock_is_not_cached(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(BUDGETS / "nested-for-tf", root / "module")
+    options = LoadOptions(max_evaluation_seconds=0.2)
+    cache_dir = tmp_path / "cache"
+
+    (unit,) = load_units([], [root / "module"], root, options, cache_dir)
+
+    assert budgets.ran_out_of_time(unit)
+    assert list((cache_dir / "units").iterdir()) == []
+    within_time = LoadOptions(max_elements=1000)
+    load_units([], [root / "module"], root, within_time, cache_dir)
+    assert len(list((cache_dir / "units").iterdir())) == 1
