@@ -43,6 +43,14 @@ _TIME_CHECK_INTERVAL = 256
 """Iterations between two looks at the clock."""
 
 
+def _amount(number: int) -> str:
+    """`number` with thousands separators; one too long to print (a computed
+    count past Python's 4,300 digits) by its order of magnitude."""
+    if number.bit_length() <= 64:
+        return f"{number:,}"
+    return f"about 10^{int(number.bit_length() * 0.30103)}"
+
+
 class LimitReachedError(Exception):
     """A computation would pass one of the `limits:`; its value is not computed."""
 
@@ -85,7 +93,7 @@ class Budget:
         """Raise `LimitReachedError` when a string of `length` characters is too long to build."""
         if length > self.max_string_length:
             self._reach(
-                f"{what} of {length:,} characters would pass limits.max_string_length "
+                f"{what} of {_amount(length)} characters would pass limits.max_string_length "
                 f"({self.max_string_length:,})",
                 location,
             )
@@ -100,7 +108,7 @@ class Budget:
             return count
         with contextlib.suppress(LimitReachedError):
             self._reach(
-                f"{what} of {count:,} instances passes limits.max_instances "
+                f"{what} of {_amount(count)} instances passes limits.max_instances "
                 f"({self.max_instances:,})",
                 location,
             )
@@ -110,7 +118,7 @@ class Budget:
         """Raise `LimitReachedError` when a collection of `size` elements is too large to build."""
         if size > self.max_elements:
             self._reach(
-                f"{what} of {size:,} elements would pass limits.max_elements "
+                f"{what} of {_amount(size)} elements would pass limits.max_elements "
                 f"({self.max_elements:,})",
                 location,
             )

@@ -274,3 +274,25 @@ def test_a_unit_cut_short_by_the_clock_is_not_cached(tmp_path: Path) -> None:
     within_time = LoadOptions(max_elements=1000)
     load_units([], [root / "module"], root, within_time, cache_dir)
     assert len(list((cache_dir / "units").iterdir())) == 1
+
+
+def test_numbers_too_large_to_compute_with_are_unknown() -> None:
+    values, _ = evaluate(
+        "squared = 1e3999 * 1e3999\nquotient = 1e3999 / 1e-300\nlarge = 1e3999 + 1\n",
+        LoadOptions(),
+    )
+
+    squared, quotient = values["squared"], values["quotient"]
+    assert isinstance(squared, Unknown)
+    assert squared.reason == "the result is too large a number to compute with"
+    assert isinstance(quotient, Unknown)
+    assert quotient.reason == "the quotient is too large a number to compute with"
+    assert values["large"] == 10**3999 + 1
+
+
+def test_a_count_too_long_to_print_is_named_by_its_magnitude() -> None:
+    budget = budgets.Budget(LoadOptions())
+    assert budget.instances(10**600, None) is None
+    assert list(budget.reached) == [
+        ("count of about 10^600 instances passes limits.max_instances (10,000)", None)
+    ]

@@ -20,6 +20,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPONENT_DIGITS = 5
 """An exponent of more digits is past any number computed with (or nearer zero than a float)."""
 MAX_EXACT_DIGITS = 4000
+_MAX_EXACT_BITS = 13_300
+"""About `MAX_EXACT_DIGITS` decimal digits."""
 """A whole number with more digits than this (`1e999999999`) is not computed with:
 Python's own limit for turning an int into text is 4,300 digits."""
 
@@ -50,6 +52,16 @@ def parse_number(text: str) -> int | float:
     if value.adjusted() >= 0 and value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def _computable(value: int | float) -> int | float:
+    """`value`, unless it is a whole number too long to compute with further.
+
+    Squaring `1e3999` again and again would double its digits each time.
+    """
+    if isinstance(value, int) and value.bit_length() > _MAX_EXACT_BITS:
+        raise EvalError("the result is too large a number to compute with")
+    return value
 
 
 def number_text(value: int | float) -> str:
@@ -207,15 +219,18 @@ def binary_value(operator: str, left: Any, right: Any) -> Any:
     if operator == ">=":
         return a >= b
     if operator == "+":
-        return a + b
+        return _computable(a + b)
     if operator == "-":
-        return a - b
+        return _computable(a - b)
     if operator == "*":
-        return a * b
+        return _computable(a * b)
     if b == 0:
         raise EvalError("division by zero")
     if operator == "/":
-        quotient = a / b
+        try:
+            quotient = a / b
+        except OverflowError:
+            raise EvalError("the quotient is too large a number to compute with") from None
         return int(quotient) if quotient.is_integer() else quotient
     return a % b
 

@@ -18,6 +18,7 @@ must not become a finding.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -525,6 +526,8 @@ class ModuleScope(Scope):
             count = self.evaluate(attribute)
             if isinstance(count, bool) or not isinstance(count, int | float):
                 return None
+            if isinstance(count, float) and not math.isfinite(count):
+                return None  # no number of instances
             return budgets.instances(int(count), attribute.value_location, "count")
         if "for_each" in block.attributes:
             attribute = block.attributes["for_each"]
@@ -673,7 +676,10 @@ class ModuleScope(Scope):
                 continue
             collection = evaluator.evaluate(for_each.expression)
             items = iteration(collection) if not isinstance(collection, Unknown) else None
-            if items is not None and budgets.instances(len(items), for_each.value_location) is None:
+            if (
+                items is not None
+                and budgets.instances(len(items), for_each.value_location, "for_each") is None
+            ):
                 items = None
             if items is None:
                 found.append(
