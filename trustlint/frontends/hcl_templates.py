@@ -378,6 +378,7 @@ class _TextBuilder:
         self.length = 0
         self.in_string = False
         self.escaped = False
+        self.max_length = budgets.current().max_string_length
 
     def _append(self, text: str, piece: TextPiece) -> None:
         self.chunks.append(text)
@@ -406,7 +407,8 @@ class _TextBuilder:
     def value(self, text: str, location: Location) -> None:
         if not text:
             return
-        budgets.current().string(self.length + len(text), location, "an interpolation")
+        if self.length + len(text) > self.max_length:
+            budgets.current().string(self.length + len(text), location, "an interpolation")
         self._append(text, self._standing_for(text, location))
 
     def hole(self, value: Any, location: Location, source: str) -> None:
