@@ -218,6 +218,13 @@ def binary_value(operator: str, left: Any, right: Any) -> Any:
         return a <= b
     if operator == ">=":
         return a >= b
+    try:
+        return _arithmetic(operator, a, b)
+    except OverflowError:  # a whole number too large for a float met a float
+        raise EvalError("the result is too large a number to compute with") from None
+
+
+def _arithmetic(operator: str, a: int | float, b: int | float) -> int | float:
     if operator == "+":
         return _computable(a + b)
     if operator == "-":
@@ -227,10 +234,7 @@ def binary_value(operator: str, left: Any, right: Any) -> Any:
     if b == 0:
         raise EvalError("division by zero")
     if operator == "/":
-        try:
-            quotient = a / b
-        except OverflowError:
-            raise EvalError("the quotient is too large a number to compute with") from None
+        quotient = a / b
         return int(quotient) if quotient.is_integer() else quotient
     return a % b
 
