@@ -142,14 +142,20 @@ def test_fn_sub_doubling_is_unknown_past_the_string_limit(tmp_path: Path) -> Non
 def test_a_nested_for_stops_at_the_time_budget_and_the_rest_is_checked(tmp_path: Path) -> None:
     run = strict_scan(tmp_path, "nested-for-tf", "limits: {max_evaluation_seconds: 1}\n")
 
-    assert limit_notes(run) == [
-        (
-            "nested-for-tf/main.tf",
-            3,
-            49,
-            "not evaluated: evaluation passes limits.max_evaluation_seconds (1 s)",
-        )
-    ]
+    # The inner loops stop at the clock (and, on a fast machine, first at the
+    # elements a unit may iterate); the outer loop then stops at the clock too.
+    time_limit = "not evaluated: evaluation passes limits.max_evaluation_seconds (1 s)"
+    elements = (
+        "not evaluated: a for expression passes limits.max_elements (1,000,000 elements "
+        "iterated in one unit)"
+    )
+    notes = set(limit_notes(run))
+    assert ("nested-for-tf/main.tf", 3, 18, time_limit) in notes
+    assert notes <= {
+        ("nested-for-tf/main.tf", 3, 18, time_limit),
+        ("nested-for-tf/main.tf", 3, 49, time_limit),
+        ("nested-for-tf/main.tf", 3, 49, elements),
+    }
     assert ("TL002", "nested-for-tf/main.tf", 9, 58) in run.located()
     assert ("TL001", "nested-for-tf/main.tf", 16, 58) in run.located()
 
@@ -157,8 +163,8 @@ def test_a_nested_for_stops_at_the_time_budget_and_the_rest_is_checked(tmp_path:
 def test_a_nested_for_stops_at_the_element_budget(tmp_path: Path) -> None:
     run = strict_scan(tmp_path, "nested-for-tf", "limits: {max_elements: 20000}\n")
 
-    # 10,000 for the outer loop, then 10,000 for the first inner one: the
-    # second inner loop passes 20,000 elements iterated in the unit.
+    # 10,000 for the outer loop, then 10,000 for the first inner one: each
+    # later inner loop would pass 20,000 elements iterated in the unit.
     assert limit_notes(run) == [
         (
             "nested-for-tf/main.tf",
@@ -168,6 +174,8 @@ def test_a_nested_for_stops_at_the_element_budget(tmp_path: Path) -> None:
             "iterated in one unit)",
         )
     ]
+    # The first inner list is whole: pairs[0][0] is " - " (the list holds spaces).
+    assert ("TL013", "nested-for-tf/main.tf", 9, 58) in run.located()
     assert ("TL001", "nested-for-tf/main.tf", 16, 58) in run.located()
 
 
@@ -300,3 +308,31 @@ def test_a_count_too_long_to_print_is_named_by_its_magnitude() -> None:
     assert list(budget.reached) == [
         ("count of about 10^600 instances passes limits.max_instances (10,000)", None)
     ]
+
+
+def test_splats_pay_for_the_instances_they_go_through() -> None:
+    from trustlint.frontends.terraform import load_module
+
+    options = LoadOptions(max_elements=15_000)
+    with budgets.evaluating(options) as budget:
+        unit = load_module(BUDGETS / "splats-tf", BUDGETS, options)
+
+    (first,) = (role for role in unit.roles if role.name.text == "first")
+    assert first.trust_policy is not None
+    (statement,) = first.trust_policy.statements
+    assert len(statement.principals) == 10_000
+    # The second splat would pass 15,000 elements iterated in the unit.
+    assert [(reason, where.line if where else None) for reason, where in budget.reached] == [
+        ("a splat passes limits.max_elements (15,000 elements iterated in one unit)", 19)
+    ]
+
+
+def test_only_the_expression_past_a_limit_is_unknown_not_all_around_it() -> None:
+    values, _ = evaluate(
+        'principals = ["*", format("%2000s", "x")]\n', LoadOptions(max_string_length=1024)
+    )
+
+    first, second = values["principals"]  # type: ignore[misc]
+    assert first == "*"
+    assert isinstance(second, Unknown)
+    assert second.text == 'format("%2000s", "x")'

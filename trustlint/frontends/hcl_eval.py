@@ -189,6 +189,10 @@ class Evaluator:
                 if kind == "for_object_expr":
                     return self._for(node, as_object=True)
                 return self.site(node).unknown(f"unsupported expression ({kind})")
+        except LimitReachedError as reached:
+            # The expression that would pass a limit is unknown, not all around it:
+            # a literal "*" beside it is still read.
+            return self.site(node).unknown(reached.reason)
         finally:
             budget.depth -= 1
 
@@ -339,12 +343,13 @@ class Evaluator:
         collection = self.evaluate_nested(collection_node)
         if isinstance(collection, Unknown | Alternatives):
             return site.unknown("iterates over a value that is not known")
+        location = site.location
+        budget = budgets.current()
+        if isinstance(collection, list | dict):
+            budget.iterate(len(collection), location, "a for expression")
         items = iteration(collection)
         if items is None:
             raise EvalError("a for expression needs a list, set or map")
-        location = site.location
-        budget = budgets.current()
-        budget.iterate(len(items), location, "a for expression")
         result: Any = LMap(location) if as_object else LList(location)
         for key, value, item_location in items:
             budget.tick(location)

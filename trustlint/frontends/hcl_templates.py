@@ -209,14 +209,15 @@ class TemplateRenderer:
             names = [self.file.node_text(c) for c in start_tag.children if c.type == "identifier"]
             collection_node = next(c for c in start_tag.children if c.type == "expression")
             collection = evaluator.evaluate_nested(collection_node)
+            budget = budgets.current()
+            if isinstance(collection, list | dict):
+                budget.iterate(len(collection), self.location, "a template for directive")
             items = (
                 None if isinstance(collection, Unknown | Alternatives) else iteration(collection)
             )
             if items is None:
                 raise _UnknownDirectiveError
             self._tag_strip(parts, start_tag, before=True)
-            budget = budgets.current()
-            budget.iterate(len(items), self.location, "a template for directive")
             for key, value, _location in items:
                 budget.tick(self.location)
                 bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}

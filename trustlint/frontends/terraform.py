@@ -458,6 +458,7 @@ class ModuleScope(Scope):
             return site.unknown(f"{address.full}[*] has a number of instances not known")
         if not sub or sub[0].kind != "attr":
             return site.unknown(f"{address.full}[*] as a whole is not evaluated")
+        budgets.current().iterate(count, site.location, "a splat")
         result = LList(site.location)
         for _ in range(count):
             value = self.resource_attribute(address, str(sub[0].key), site)
