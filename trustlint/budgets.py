@@ -22,9 +22,16 @@ still read, and the place is recorded: `--strict` reports it as a TL000 note
 naming the limit and the line.
 
 Front-ends call the helpers below; `dispatch` opens one budget per unit
-(`evaluating`) and attaches what was reached to the unit. An evaluator makes
-`LimitReachedError` an `Unknown` where it makes other failures one; it is not an
-`EvalError`, so `try()` and `can()` cannot turn it into a fallback value.
+(`evaluating`) and attaches what was reached to the unit. Where to call them:
+`instances()` wherever `count` or `for_each` is expanded (None: a number of
+instances not known); `current().collection(n, ...)` before a function builds
+a collection of n elements (`range()`, `split()`); `current().iterate(n, ...)`
+before a loop over n elements; `current().string(n, ...)` before building a
+string of n characters. The HCL evaluator makes `LimitReachedError` an
+`Unknown` for the innermost expression being evaluated (a literal beside it
+is still read); it is not an `EvalError`, so `try()` and `can()` cannot turn
+it into a fallback value. A unit cut short by the clock is not cached: its
+result depends on how busy the machine was.
 """
 
 from __future__ import annotations
