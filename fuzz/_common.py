@@ -32,11 +32,23 @@ FINDINGS = REPO / "fuzz" / "findings"
 SLOW_SECONDS = 5.0
 """An input taking longer than this is reported as a hang candidate."""
 MAX_INPUT = 64 * 1024
+FUZZ_OPTIONS_SECONDS = 2.0
+"""The evaluation time budget of a unit while fuzzing: below `SLOW_SECONDS`, so
+that an input is a hang candidate only if it escapes the budgets."""
 MAX_CORPUS = 4000
 
 for path in (REPO, REPO / "tests" / "robustness"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+
+def _fuzz_options() -> Any:
+    from trustlint.frontends import LoadOptions
+
+    return LoadOptions(max_evaluation_seconds=FUZZ_OPTIONS_SECONDS)
+
+
+FUZZ_OPTIONS = _fuzz_options()
 
 
 @dataclass

@@ -3,7 +3,7 @@ check and every reporter. `python fuzz/fuzz_cloudformation.py --iterations N --s
 
 from __future__ import annotations
 
-from _common import Target, Workspace, main, outcome, parsed_trees, seed_files
+from _common import FUZZ_OPTIONS, Target, Workspace, main, outcome, parsed_trees, seed_files
 
 TOKENS = tuple(
     token.encode()
@@ -67,7 +67,7 @@ def build() -> Target:
         for stale in ("template.json", "template.yaml"):
             (workspace.root / stale).unlink(missing_ok=True)
         path: Path = workspace.write(name, data)
-        return outcome(analyse([path], workspace.root))
+        return outcome(analyse([path], workspace.root, FUZZ_OPTIONS))
 
     def is_template(data: bytes) -> bool:
         return b"AWSTemplateFormatVersion" in data or b"AWS::" in data

@@ -4,7 +4,7 @@ and `terraform show -json` plans, through dispatch, every check and every report
 
 from __future__ import annotations
 
-from _common import Target, Workspace, main, outcome, parsed_trees, seed_files
+from _common import FUZZ_OPTIONS, Target, Workspace, main, outcome, parsed_trees, seed_files
 
 TOKENS = tuple(
     token.encode()
@@ -46,7 +46,7 @@ def build() -> Target:
 
     def check(data: bytes) -> frozenset[str]:
         path = workspace.write("policy.json", data)
-        return outcome(analyse([path], workspace.root))
+        return outcome(analyse([path], workspace.root, FUZZ_OPTIONS))
 
     def is_policy(data: bytes) -> bool:
         return b"AWSTemplateFormatVersion" not in data

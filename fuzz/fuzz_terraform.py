@@ -4,7 +4,7 @@ evaluator, every check and every reporter.
 
 from __future__ import annotations
 
-from _common import Target, Workspace, main, outcome, seed_files
+from _common import FUZZ_OPTIONS, Target, Workspace, main, outcome, seed_files
 
 TOKENS = tuple(
     token.encode()
@@ -61,6 +61,12 @@ TOKENS = tuple(
         "path.module",
         "assume_role_policy = ",
         "# trustlint:ignore TL001 r\n",
+        "1e3",
+        "1E-3",
+        "007",
+        'format("%99999999s", "x")',
+        "count = 100000000\n",
+        '[for a in split("", format("%9999s", "")) : ',
     )
 )
 
@@ -73,7 +79,7 @@ def build() -> Target:
 
     def check(data: bytes) -> frozenset[str]:
         workspace.write("module/main.tf", data)
-        return outcome(analyse([module], workspace.root))
+        return outcome(analyse([module], workspace.root, FUZZ_OPTIONS))
 
     seeds = seed_files((".tf", ".hcl", ".tfvars"))
     return Target("terraform", seeds, check, TOKENS, structured=False)

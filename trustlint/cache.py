@@ -12,18 +12,21 @@ Layout of the cache directory (`config.default_cache_dir()`):
 
     units/<key>          one entry per unit: header, metadata, pickled unit
     index/<root-hash>    per project root: hashes of files by stat signature,
-                         and per source the key and link summary last seen
+                         and per source the key and link summary last seen;
+                         a BLAKE2 checksum of the whole is checked before use
     pruned               its mtime is when the size cap was last enforced
 
 Safety. Every write goes to a temporary file in the same directory, then
 `os.replace`, so a concurrent run sees the old entry or the new one, never a
 mix. An entry carries a BLAKE2 checksum of its body; a truncated, corrupt or
-foreign entry is ignored (and rewritten by this run), never an error. A
-cache directory that cannot be created or written makes the run uncached, or
+foreign entry is ignored (and rewritten by this run), never an error; so is
+a damaged index (the run starts afresh and writes a whole one). A cache
+directory that cannot be created or written makes the run uncached, or
 read-only, silently. The total size is capped: when a run has written
-entries and the last pruning is over an hour old, the least recently used
-files (by mtime; a hit refreshes an entry's mtime once a day) are removed
-down to 80% of `MAX_CACHE_BYTES`.
+entries and either the last pruning is over an hour old or the run wrote
+more than a tenth of the cap, the least recently used files (by mtime; a
+hit refreshes an entry's mtime once a day) are removed down to 80% of
+`MAX_CACHE_BYTES`.
 
 Serialisation is pickle, because nothing else measured is as fast to load,
 and loading is what a warm run does for every unit. Loading the 1,000 units
@@ -34,9 +37,10 @@ dataclass is rebuilt by calling its class with its field values instead of
 the generic `__setstate__` loop), and 0.43 s from marshal, the fastest
 format that cannot name code, with the objects rebuilt in Python. Pickle can
 run code named in the data, so it is used only under these conditions: the
-cache directory is the user's own (created 0700, and closed to others if it
-is not; a directory owned by another user is refused with a warning, and the
-run is uncached), entries owned by someone else are ignored, and the
+cache directory is the user's own (created 0700; a directory owned by another
+user, or one that others can write into, is refused with a warning and the
+run is uncached: the cache never changes the permissions of a directory),
+entries owned by someone else are ignored, and the
 unpickler resolves only classes defined in `trustlint` modules, so an entry
 can build model objects and nothing else.
 
@@ -69,7 +73,7 @@ from typing import IO, Any
 import trustlint
 from trustlint.model import Location, SourceUnit, Value
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bump when the entry or index layout changes."""
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 PRUNE_INTERVAL_SECONDS = 3600
@@ -81,6 +85,9 @@ RACY_SECONDS = 2.0
 _MAGIC = b"TLC\x01"
 _HEADER = struct.Struct("<4s16sI")
 """Magic, BLAKE2b-128 of everything after the header, length of the metadata."""
+_INDEX_MAGIC = b"TLI\x01"
+_INDEX_HEADER = struct.Struct("<4s16s")
+"""Magic, BLAKE2b-128 of the marshalled index that follows."""
 _TEMPORARY_PREFIX = ".tmp-"
 
 StatSignature = tuple[int, int, int, int]
@@ -233,6 +240,8 @@ def _decode_entry(data: bytes, key: str) -> Entry | None:
     cache_format, stored_key, dependencies, listings = marshal.loads(body[:metadata_length])
     if cache_format != CACHE_FORMAT or stored_key != key:
         return None
+    if not _well_formed(dependencies, listings):
+        return None
     return Entry(bytes(body[metadata_length:]), dependencies, listings)
 
 
@@ -289,6 +298,8 @@ class ParseCache:
     """Source id (project-relative file or module directory) -> record."""
     index_dirty: bool = False
     wrote_entries: bool = False
+    written_bytes: int = 0
+    """What this run wrote to entries: past a tenth of the cap, the cap is enforced at once."""
 
     @property
     def units_directory(self) -> Path:
@@ -359,13 +370,15 @@ class ParseCache:
     def put(self, key: str, entry: Entry) -> None:
         if not self.writable:
             return
+        data = _encode_entry(key, entry)
         try:
-            self._write(self.units_directory, key, _encode_entry(key, entry))
+            self._write(self.units_directory, key, data)
         except OSError as error:
             _debug("cache is not writable (%s); continuing without storing", error)
             self.writable = False
             return
         self.wrote_entries = True
+        self.written_bytes += len(data)
 
     # -- end of run
 
@@ -381,7 +394,7 @@ class ParseCache:
                     "memo": self.memo,
                     "records": {source: r.dump() for source, r in self.records.items()},
                 }
-                self._write(self.index_path.parent, self.index_path.name, marshal.dumps(index))
+                self._write(self.index_path.parent, self.index_path.name, _encode_index(index))
             if self.wrote_entries or self.index_dirty:
                 self._prune_if_due()
         except OSError as error:
@@ -404,12 +417,13 @@ class ParseCache:
     def _prune_if_due(self) -> None:
         marker = self.directory / "pruned"
         try:
-            if time.time() - marker.stat().st_mtime < PRUNE_INTERVAL_SECONDS:
+            recent = time.time() - marker.stat().st_mtime < PRUNE_INTERVAL_SECONDS
+            if recent and self.written_bytes <= MAX_CACHE_BYTES // 10:
                 return
         except OSError:
             pass
         marker.touch()
-        prune(self.directory)
+        prune(self.directory, MAX_CACHE_BYTES)
 
     def _load_index(self) -> None:
         try:
@@ -417,7 +431,10 @@ class ParseCache:
                 if not _owned_by_us(os.fstat(stream.fileno())):
                     return
                 data = stream.read()
-            index = marshal.loads(data)
+        except OSError:  # absent or unreadable: start afresh
+            return
+        try:
+            index = _decode_index(data)
             if index["format"] != CACHE_FORMAT or index["namespace"] != self.namespace:
                 return
             memo = index["memo"]
@@ -425,10 +442,66 @@ class ParseCache:
                 source: Record(key, dependencies, listings, summary)
                 for source, (key, dependencies, listings, summary) in index["records"].items()
             }
-        except Exception:  # absent, unreadable or damaged: start afresh
+            _check_index(memo, records)
+        except Exception:  # damaged: start afresh, and write a whole index at the end
+            _debug("ignoring a damaged cache index %s", self.index_path)
+            self.index_dirty = True
             return
         self.memo = memo
         self.records = records
+
+
+def _encode_index(index: dict[str, Any]) -> bytes:
+    body = marshal.dumps(index)
+    return _INDEX_HEADER.pack(_INDEX_MAGIC, hashlib.blake2b(body, digest_size=16).digest()) + body
+
+
+def _decode_index(data: bytes) -> Any:
+    """The index `_encode_index` wrote; raises when it is not whole (checked as a whole)."""
+    magic, checksum = _INDEX_HEADER.unpack_from(data)
+    body = memoryview(data)[_INDEX_HEADER.size :]
+    if magic != _INDEX_MAGIC or hashlib.blake2b(body, digest_size=16).digest() != checksum:
+        raise ValueError("the cache index is damaged")
+    return marshal.loads(body)
+
+
+def _check_index(memo: Any, records: dict[Any, Record]) -> None:
+    """Raise unless the index has the shape this code wrote (a checksum proves only wholeness)."""
+    if not isinstance(memo, dict):
+        raise TypeError("memo")
+    for relative, known in memo.items():
+        if not (isinstance(relative, str) and isinstance(known, tuple) and len(known) == 5):
+            raise TypeError("memo entry")
+        if not isinstance(known[4], str) or not all(type(part) is int for part in known[:4]):
+            raise TypeError("memo entry")
+    for source, record in records.items():
+        if not (
+            isinstance(source, str)
+            and isinstance(record.key, str)
+            and _well_formed(record.dependencies, record.listings)
+            and isinstance(record.summary, bytes)
+        ):
+            raise TypeError("record")
+
+
+def _well_formed(dependencies: Any, listings: Any) -> bool:
+    """Whether `Dependencies` and `Listings` read back have the shape this code writes."""
+    return (
+        type(dependencies) is tuple
+        and all(
+            type(pair) is tuple and len(pair) == 2 and all(type(part) is str for part in pair)
+            for pair in dependencies
+        )
+        and type(listings) is tuple
+        and all(
+            type(listing) is tuple
+            and len(listing) == 2
+            and type(listing[0]) is str
+            and type(listing[1]) is tuple
+            and all(type(name) is str for name in listing[1])
+            for listing in listings
+        )
+    )
 
 
 def open_cache(directory: Path | None, root: Path, namespace: str) -> ParseCache | None:
@@ -447,7 +520,7 @@ def open_cache(directory: Path | None, root: Path, namespace: str) -> ParseCache
     if not _private(directory, info):
         _warn_once(
             f"trustlint: not using the cache directory {directory}: it must belong to you "
-            "and not be writable by others\n"
+            "and not be writable by others; running uncached\n"
         )
         return None
     root_id = hashlib.sha256(f"{namespace}\0{os.path.abspath(root)}".encode()).hexdigest()
@@ -499,18 +572,23 @@ def _owned_by_us(info: os.stat_result) -> bool:
 
 
 def _private(directory: Path, info: os.stat_result) -> bool:
-    """Ours, a real directory, and (made) closed to group and others.
+    """Ours, a real directory, and not writable by group or others (nor its subdirectories).
 
-    A directory of ours that others could write into is closed; entries they
-    may have left are ignored, since `get` reads only files that are ours.
+    The cache never changes the permissions of a directory: one it creates
+    is 0700, and one that others can write into (a shared `/tmp/x` left
+    1777, say) is refused rather than closed, since its owner chose them.
     """
     if not stat.S_ISDIR(info.st_mode) or not _owned_by_us(info):
         return False
-    if hasattr(os, "getuid") and info.st_mode & 0o077:
+    if not hasattr(os, "getuid"):
+        return True
+    for sub in (None, "units", "index"):
         try:
-            os.chmod(directory, 0o700)
+            mode = info.st_mode if sub is None else os.lstat(directory / sub).st_mode
         except OSError:
-            return info.st_mode & 0o022 == 0
+            continue  # absent: made 0700 when needed
+        if mode & 0o022 or (sub is not None and not stat.S_ISDIR(mode)):
+            return False
     return True
 
 

@@ -274,7 +274,8 @@ def _output_stream(output: Path | None) -> Iterator[TextIO]:
         sys.stdout.flush()
         return
     try:
-        stream = open(output, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+        # backslashreplace: a file name that is not UTF-8 is shown escaped, never an error.
+        stream = open(output, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
     except OSError as error:
         raise UsageError(f"cannot write {output}: {error.strerror or error}") from None
     try:

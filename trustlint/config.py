@@ -321,6 +321,12 @@ def _build(raw: dict[str, Any], path: Path) -> Config:
         max_file_size=limits.get("max_file_size", defaults.max_file_size),
         max_depth=limits.get("max_depth", defaults.max_depth),
         max_nodes=limits.get("max_nodes", defaults.max_nodes),
+        max_string_length=limits.get("max_string_length", defaults.max_string_length),
+        max_instances=limits.get("max_instances", defaults.max_instances),
+        max_elements=limits.get("max_elements", defaults.max_elements),
+        max_evaluation_seconds=limits.get(
+            "max_evaluation_seconds", defaults.max_evaluation_seconds
+        ),
     )
     return Config(
         path=path,

@@ -155,7 +155,24 @@ class UnitChecks:
             checks = unit_checks()
             context = CheckContext(Project([unit], self.config), strict=self.strict)
             findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
+            if self.strict:
+                findings.extend(_limit_notes(unit))
         return for_graph(unit), dump_model(route(findings))
+
+
+def _limit_notes(unit: SourceUnit) -> list[Finding]:
+    """`--strict`: a TL000 note where evaluation stopped at a limit (`trustlint.budgets`)."""
+    return [
+        Finding(
+            PARSE_ERROR,
+            "note",
+            note.message,
+            note.location,
+            resource=note.location.path,
+            subject=note.message,
+        )
+        for note in unit.limits_reached
+    ]
 
 
 def _graph_findings(

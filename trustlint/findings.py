@@ -56,8 +56,8 @@ class Finding:
         parts = "\x1f".join(
             (self.location.path, self.rule_id, resource, self.statement, self.subject)
         )
-        # A lone surrogate (a file name that is not UTF-8) hashes as well.
-        return hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        # A file name that is not UTF-8 is surrogateescape'd text: hash its bytes.
+        return hashlib.sha256(parts.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         location = self.location

@@ -38,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from trustlint import budgets
 from trustlint.cache import (
     Dependencies,
     Entry,
@@ -54,6 +55,7 @@ from trustlint.cache import (
 )
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
+from trustlint.frontends.source_text import ReadLog, recording_reads
 from trustlint.frontends.tf_files import TFVARS_SUFFIXES, is_module_file, module_file_names
 from trustlint.model import PolicyDocument, SourceUnit, Text, Value
 
@@ -94,6 +96,20 @@ class Source:
         if self.module:
             return dispatch.load_terraform(self.path, root, options)
         return dispatch.load_file(self.path, root, options)
+
+    def load_recording(
+        self, root: Path, options: LoadOptions, *, record: bool
+    ) -> tuple[SourceUnit | None, ReadLog | None]:
+        """The unit, and (when `record`) the hashes of the bytes it was parsed from."""
+        if not record:
+            return self.load(root, options), None
+        with recording_reads() as reads:
+            unit = self.load(root, options)
+        if unit is not None and budgets.ran_out_of_time(unit):
+            # Cut short by the clock, the unit depends on how busy the machine
+            # was: it is not cached (no file read is known to hash to its key).
+            reads = dict.fromkeys(reads)
+        return unit, reads
 
 
 def load_units(
@@ -282,6 +298,8 @@ class _Slot:
     """`Links.dump()` of the unit, when a worker sent it back."""
     links_: Links | None = field(default=None, repr=False)
     visited: tuple[SourceUnit, Any] | None = None
+    reads: ReadLog | None = None
+    """The hashes of the bytes the unit was parsed from (see `parsed_key`)."""
 
     @property
     def found(self) -> bool:
@@ -296,8 +314,11 @@ class _Slot:
                 self.links_ = unit_links(self.unit)
         return self.links_
 
-    def set_unit(self, unit: SourceUnit | None, payload: bytes | None = None) -> None:
+    def set_unit(
+        self, unit: SourceUnit | None, payload: bytes | None = None, reads: ReadLog | None = None
+    ) -> None:
         self.unit = unit
+        self.reads = reads
         self.payload = payload
         self.paths = unit.paths if unit is not None else None
         self.loaded = True
@@ -342,7 +363,8 @@ class _Loading:
             self.parse_here(slots)
             return
         if self.visit is None:
-            leftover = _parse_in_pool(slots, self.root, self.options, workers)
+            record = self.cache is not None
+            leftover = _parse_in_pool(slots, self.root, self.options, workers, record=record)
             undone = {id(slot) for slot in leftover}
             for slot in slots:
                 if slot.loaded and id(slot) not in undone:
@@ -352,14 +374,15 @@ class _Loading:
         self.parse_here(leftover)
 
     def parse_here(self, slots: Iterable[_Slot]) -> None:
+        record = self.cache is not None
         if self.visit is None:
             slots = list(slots)
-            _parse_here(slots, self.root, self.options)
+            _parse_here(slots, self.root, self.options, record=record)
             for slot in slots:
                 self._store(slot)
             return
         for slot in slots:
-            slot.set_unit(slot.source.load(self.root, self.options))
+            slot.set_unit(*_load_here(slot.source, self.root, self.options, record=record))
             self._store(slot)
             self.visit_early(slot)
 
@@ -379,6 +402,7 @@ class _Loading:
             self.visit if self.eager else None,
             whole=self.cache is not None or not self.eager,
             links=self.cache is not None or self.focus,
+            record=self.cache is not None,
         )
         arguments = (self.root, self.options, work)
         leftover: list[_Slot] = []
@@ -407,7 +431,7 @@ class _Loading:
 
     def _take(self, slot: _Slot, parsed: _Parsed) -> bool:
         """Take in what a worker sent back for one source; False if it cannot be used."""
-        payload, slot.summary, paths, visited = parsed
+        payload, slot.summary, paths, visited, slot.reads = parsed
         try:
             if visited is not None:
                 with _no_collection():
@@ -451,7 +475,8 @@ class _Loading:
                 slot.unit = entry.unit(self.sharing)
                 return
         # Removed or damaged since the index was read (a concurrent prune).
-        slot.set_unit(slot.source.load(self.root, self.options))
+        record = cache is not None
+        slot.set_unit(*_load_here(slot.source, self.root, self.options, record=record))
         self._store(slot)
 
 
@@ -484,25 +509,41 @@ def _look_up(slot: _Slot, cache: ParseCache, root: Path, sharing: Sharing, *, li
     )
 
 
-def source_key(source: Source, cache: ParseCache) -> str | None:
-    """The cache key of a source as it is now; None when it cannot be read."""
+def source_key(source: Source, cache: ParseCache, reads: ReadLog | None = None) -> str | None:
+    """The cache key of a source as it is now; None when it cannot be read.
+
+    With `reads` (what a parse read, see `recording_reads`), a file the
+    parse read is taken as it was read, not as it is now: the key of the
+    bytes the unit was parsed from. None then also when a file changed
+    between two of its reads.
+    """
     if source.module:
         parts = []
         for name in _module_files(source.path):
-            digest = cache.digest(source.path / name, _join(source.relative, name))
+            digest = _digest(source.path / name, _join(source.relative, name), cache, reads)
             if digest is None:
                 return None
             parts.append(f"{name}={digest}")
         content = "\n".join(parts)
     else:
-        digest = cache.digest(source.path, source.relative)
+        digest = _digest(source.path, source.relative, cache, reads)
         if digest is None:
             return None
         content = digest
     kind = "module" if source.module else "file"
     key = _namespace_hash(cache.namespace).copy()
-    key.update(f"{kind}\0{source.relative}\0{content}".encode())
+    # A name that is not UTF-8 comes as surrogateescape'd text: its own bytes.
+    key.update(f"{kind}\0{source.relative}\0{content}".encode("utf-8", "surrogateescape"))
     return key.hexdigest()
+
+
+def _digest(path: Path, relative: str, cache: ParseCache, reads: ReadLog | None) -> str | None:
+    """The hash of a file as a parse read it (when it did), else as it is now."""
+    if reads is not None:
+        name = os.path.abspath(path)
+        if name in reads:
+            return reads[name]
+    return cache.digest(path, relative)
 
 
 @lru_cache(maxsize=4)
@@ -516,10 +557,12 @@ def _store(slot: _Slot, cache: ParseCache, root: Path) -> None:
     source = slot.source
     if slot.key is None or not cache.writable:
         return
-    # The files may have changed while they were parsed: store only if not.
-    if source_key(source, cache) != slot.key:
+    # The files may have changed before or while they were parsed: store the
+    # unit only under the key of the bytes it was parsed from, and only if
+    # that is the key looked up (else the key of no file as it is now).
+    if source_key(source, cache, slot.reads) != slot.key:
         return
-    dependencies, listings = _dependencies(source, slot.paths, cache, root)
+    dependencies, listings = _dependencies(source, slot.paths, cache, root, slot.reads)
     if dependencies is None:
         return
     if slot.payload is None:
@@ -534,7 +577,11 @@ def _store(slot: _Slot, cache: ParseCache, root: Path) -> None:
 
 
 def _dependencies(
-    source: Source, paths: tuple[str, ...] | None, cache: ParseCache, root: Path
+    source: Source,
+    paths: tuple[str, ...] | None,
+    cache: ParseCache,
+    root: Path,
+    reads: ReadLog | None = None,
 ) -> tuple[Dependencies | None, Listings]:
     """Files the unit was read from beyond its key, with their hashes and directories."""
     if paths is None:
@@ -546,7 +593,7 @@ def _dependencies(
     dependencies = []
     directories = set()
     for relative in sorted(set(paths) - own):
-        digest = cache.digest(root / relative, relative)
+        digest = _digest(root / relative, relative, cache, reads)
         if digest is None:
             return None, ()
         dependencies.append((relative, digest))
@@ -590,13 +637,21 @@ def _join(directory: str, name: str) -> str:
 # -- parsing, here or in a pool ----------------------------------------------
 
 
-def _parse_here(slots: Iterable[_Slot], root: Path, options: LoadOptions) -> None:
+def _load_here(
+    source: Source, root: Path, options: LoadOptions, *, record: bool
+) -> tuple[SourceUnit | None, None, ReadLog | None]:
+    """`set_unit`'s arguments for a source parsed in this process."""
+    unit, reads = source.load_recording(root, options, record=record)
+    return unit, None, reads
+
+
+def _parse_here(slots: Iterable[_Slot], root: Path, options: LoadOptions, *, record: bool) -> None:
     for slot in slots:
-        slot.set_unit(slot.source.load(root, options))
+        slot.set_unit(*_load_here(slot.source, root, options, record=record))
 
 
 def _parse_in_pool(
-    slots: Sequence[_Slot], root: Path, options: LoadOptions, workers: int
+    slots: Sequence[_Slot], root: Path, options: LoadOptions, workers: int, *, record: bool
 ) -> list[_Slot]:
     """Parse in worker processes; returns the slots they could not do."""
     from concurrent.futures import ProcessPoolExecutor
@@ -605,8 +660,11 @@ def _parse_in_pool(
     leftover: list[_Slot] = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            futures: list[tuple[Future[list[bytes | None]], list[_Slot]]] = [
-                (pool.submit(parse_chunk, [s.source for s in chunk], root, options), chunk)
+            futures: list[tuple[Future[list[tuple[bytes | None, ReadLog | None]]], list[_Slot]]] = [
+                (
+                    pool.submit(parse_chunk, [s.source for s in chunk], root, options, record),
+                    chunk,
+                )
                 for chunk in chunks
             ]
             for future, chunk in futures:
@@ -617,11 +675,11 @@ def _parse_in_pool(
                     leftover.extend(chunk)
                     continue
                 with _no_collection():
-                    for slot, payload in zip(chunk, payloads, strict=True):
+                    for slot, (payload, reads) in zip(chunk, payloads, strict=True):
                         try:
                             if payload is None:
                                 raise ValueError("unit could not be sent back")
-                            slot.set_unit(load_unit(payload), payload)
+                            slot.set_unit(load_unit(payload), payload, reads)
                         except Exception:
                             leftover.append(slot)
     except Exception as error:  # no pool at all (no semaphores, fork refused): parse here
@@ -630,15 +688,17 @@ def _parse_in_pool(
     return leftover
 
 
-def parse_chunk(sources: Sequence[Source], root: Path, options: LoadOptions) -> list[bytes | None]:
-    """Worker side: each source's unit, pickled; None where a unit cannot be pickled."""
-    payloads: list[bytes | None] = []
+def parse_chunk(
+    sources: Sequence[Source], root: Path, options: LoadOptions, record: bool = False
+) -> list[tuple[bytes | None, ReadLog | None]]:
+    """Worker side: each source's unit, pickled (None where it cannot be), and what it read."""
+    payloads: list[tuple[bytes | None, ReadLog | None]] = []
     for source in sources:
-        unit = source.load(root, options)
+        unit, reads = source.load_recording(root, options, record=record)
         try:
-            payloads.append(dump_unit(unit))
+            payloads.append((dump_unit(unit), reads))
         except Exception:
-            payloads.append(None)
+            payloads.append((None, reads))
     return payloads
 
 
@@ -651,11 +711,14 @@ class _ChunkWork:
     """Send back the whole unit, pickled (for the cache, or to visit it later)."""
     links: bool
     """Send back the unit's links (for the cache index, or to choose units by them)."""
+    record: bool = False
+    """Send back the hashes of the bytes each unit was parsed from (for the cache)."""
 
 
-_Parsed = tuple[bytes | None, bytes | None, tuple[str, ...] | None, bytes | None]
+_Parsed = tuple[bytes | None, bytes | None, tuple[str, ...] | None, bytes | None, ReadLog | None]
 """What a worker sends back for one source: the pickled unit and its links (if
-asked), its paths (None: no unit), and what the visit kept with its result."""
+asked), its paths (None: no unit), what the visit kept with its result, and
+the hashes of what it read (when the cache is used)."""
 
 
 def visit_chunk(
@@ -664,7 +727,7 @@ def visit_chunk(
     """Worker side of `visit_units`; None where something cannot be pickled."""
     results: list[_Parsed | None] = []
     for source in sources:
-        unit = source.load(root, options)
+        unit, reads = source.load_recording(root, options, record=work.record)
         try:
             payload = dump_unit(unit) if work.whole else None
             visited = None
@@ -672,7 +735,7 @@ def visit_chunk(
                 visited = dump_model(work.visit(unit))
             paths = unit.paths if unit is not None else None
             links = unit_links(unit).dump() if work.links else None
-            results.append((payload, links, paths, visited))
+            results.append((payload, links, paths, visited, reads))
         except Exception:
             _debug("cannot send back %s", source.relative, exc_info=True)
             results.append(None)

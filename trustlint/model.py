@@ -444,3 +444,6 @@ class SourceUnit:
     """Non-fatal remarks for `inspect` (a module source that could not be read)."""
     calls: tuple[str, ...] = ()
     """A Terraform module's: the module directories it calls (project-relative), however deep."""
+    limits_reached: tuple[ParseError, ...] = field(default=())
+    """Where evaluation stopped at one of the `limits:` (`trustlint.budgets`);
+    `--strict` reports each as a TL000 note."""

@@ -219,6 +219,45 @@ def test_a_truncated_entry_is_ignored_and_rewritten(root: Path, cache_dir: Path)
     assert entry.read_bytes() == whole
 
 
+def test_an_index_with_any_bit_flipped_is_rebuilt(root: Path, cache_dir: Path) -> None:
+    files = [
+        write(root, f"role{number}.yaml", TEMPLATE.read_text().replace("auditor", f"r{number}"))
+        for number in range(3)
+    ]
+    expected = load(root, cache_dir, files)
+    (index,) = (cache_dir / "index").iterdir()
+    whole = index.read_bytes()
+    for offset in range(len(whole)):
+        damaged = bytearray(whole)
+        damaged[offset] ^= 1 << (offset % 8)
+        index.write_bytes(bytes(damaged))
+        assert load(root, cache_dir, files) == expected, f"bit {offset % 8} of byte {offset}"
+        rebuilt, original = cache._decode_index(index.read_bytes()), cache._decode_index(whole)
+        assert {source: record[0] for source, record in rebuilt["records"].items()} == {
+            source: record[0] for source, record in original["records"].items()
+        }
+
+
+@pytest.mark.parametrize(
+    "dependencies",
+    [("role.yaml",), (("role.yaml", "digest", "extra"),), ((1, "digest"),), 7],
+)
+def test_an_index_whole_but_of_the_wrong_shape_is_rebuilt(
+    root: Path, cache_dir: Path, dependencies: object
+) -> None:
+    """Found by fuzz/fuzz_cache_index.py: a record's dependencies that are not pairs."""
+    template = write(root, "role.yaml", TEMPLATE.read_text())
+    expected = load(root, cache_dir, [template])
+    (index,) = (cache_dir / "index").iterdir()
+    data = cache._decode_index(index.read_bytes())
+    data["records"] = {
+        source: (key, dependencies, listings, summary)
+        for source, (key, _, listings, summary) in data["records"].items()
+    }
+    index.write_bytes(cache._encode_index(data))
+    assert load(root, cache_dir, [template]) == expected
+
+
 def test_an_entry_naming_anything_but_model_classes_is_refused() -> None:
     class Hostile:
         def __reduce__(self) -> tuple[object, tuple[str]]:
@@ -271,11 +310,39 @@ def test_a_new_cache_directory_is_private(root: Path, cache_dir: Path) -> None:
     assert cache_dir.stat().st_mode & 0o777 == 0o700
 
 
-def test_a_cache_directory_open_to_others_is_closed(root: Path, cache_dir: Path) -> None:
+@pytest.mark.parametrize("mode", [0o1777, 0o777, 0o770])
+def test_a_cache_directory_others_can_write_is_refused_and_left_as_it_is(
+    root: Path, cache_dir: Path, mode: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     cache_dir.mkdir()
-    cache_dir.chmod(0o777)
-    load(root, cache_dir, [write(root, "role.yaml", TEMPLATE.read_text())])
-    assert cache_dir.stat().st_mode & 0o777 == 0o700
+    cache_dir.chmod(mode)
+    (unit,) = load(root, cache_dir, [write(root, "role.yaml", TEMPLATE.read_text())])
+    assert unit.unit == "role.yaml"
+    assert cache_dir.stat().st_mode & 0o7777 == mode
+    assert list(cache_dir.iterdir()) == []
+    assert "writable by others; running uncached" in capsys.readouterr().err
+
+
+def test_a_units_directory_others_can_write_is_refused(
+    root: Path, cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = write(root, "role.yaml", TEMPLATE.read_text())
+    (expected,) = load(root, cache_dir, [template])
+    (cache_dir / "units").chmod(0o777)
+    assert load(root, cache_dir, [template]) == [expected]
+    assert (cache_dir / "units").stat().st_mode & 0o777 == 0o777
+    assert "running uncached" in capsys.readouterr().err
+
+
+def test_a_cache_directory_only_others_can_read_is_used_and_left_as_it_is(
+    root: Path, cache_dir: Path
+) -> None:
+    cache_dir.mkdir()
+    cache_dir.chmod(0o755)
+    template = write(root, "role.yaml", TEMPLATE.read_text())
+    load(root, cache_dir, [template])
+    assert cache_dir.stat().st_mode & 0o777 == 0o755
+    assert len(entries(cache_dir)) == 1
 
 
 def test_a_cache_directory_of_another_user_is_refused(
@@ -287,6 +354,21 @@ def test_a_cache_directory_of_another_user_is_refused(
     assert unit.unit == "role.yaml"
     assert list(cache_dir.iterdir()) == []
     assert "not using the cache directory" in capsys.readouterr().err
+
+
+def test_a_run_writing_over_a_tenth_of_the_cap_enforces_it_at_once(
+    root: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = write(root, "role.yaml", TEMPLATE.read_text())
+    load(root, cache_dir, [template])  # prunes (never done before), marks the time
+    old = cache_dir / "units" / "old-entry"
+    old.write_bytes(b"x" * 20_000)
+    os.utime(old, (1_000_000, 1_000_000))
+    (entry,) = (path for path in entries(cache_dir) if path != old)
+    monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 5 * entry.stat().st_size)
+    entry.unlink()
+    load(root, cache_dir, [template])  # writes the entry again: over a tenth of the cap
+    assert entries(cache_dir) == [entry]
 
 
 def test_the_cache_is_kept_under_its_size_cap_least_recently_used_first(tmp_path: Path) -> None:
@@ -351,9 +433,9 @@ def test_parallel_parsing_gives_the_serial_result_in_discovery_order(
     parsed_here: list[int] = []
     parse_here = trustlint.loading._parse_here
 
-    def record(slots: Sequence[object], root: Path, options: LoadOptions) -> None:
+    def record(slots: Sequence[object], root: Path, options: LoadOptions, *, record: bool) -> None:
         parsed_here.append(len(slots))
-        parse_here(slots, root, options)  # type: ignore[arg-type]
+        parse_here(slots, root, options, record=record)  # type: ignore[arg-type]
 
     monkeypatch.setattr(trustlint.loading, "_parse_here", record)
     parallel = load(root, None, many_files)
@@ -363,11 +445,11 @@ def test_parallel_parsing_gives_the_serial_result_in_discovery_order(
 
 
 def crash_on_role07(
-    sources: Sequence[Source], root: Path, options: LoadOptions
-) -> list[bytes | None]:
+    sources: Sequence[Source], root: Path, options: LoadOptions, record: bool = False
+) -> list[tuple[bytes | None, None]]:
     if any(source.relative == "role07.yaml" for source in sources):
         os._exit(1)  # a worker dying hard, as in a segfault
-    return [cache.dump_unit(source.load(root, options)) for source in sources]
+    return [(cache.dump_unit(source.load(root, options)), None) for source in sources]
 
 
 @pytest.mark.usefixtures("two_workers")

@@ -26,6 +26,8 @@ from typing import Any
 import hcl2
 import pytest
 from hcl2.utils import SerializationOptions
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from terraform_helpers import REALWORLD
 
 from trustlint.frontends import LoadOptions
@@ -183,3 +185,76 @@ def test_every_realworld_module_loads_without_a_parse_error() -> None:
         if error.level == "error"  # notes: registry modules that are not installed
     ]
     assert errors == []
+
+
+NUMBERS = REPOSITORY / "tests" / "fixtures" / "parsers" / "terraform" / "numbers" / "main.tf"
+
+
+def test_numbers_in_every_form_hcl_allows_parse_and_agree_with_python_hcl2() -> None:
+    file = parse_hcl(NUMBERS.read_text(encoding="utf-8"), NUMBERS.name)
+    assert syntax_problem(file, 256) is None
+    assert parity_problems(NUMBERS) == []
+    values = literal_body(read_body(file), Evaluator(file, Scope()))["locals"][0]
+    assert values["thousand"] == 1000 and type(values["thousand"]) is int
+    assert values["thousandth"] == 0.001
+    assert values["seven"] == 7
+    assert values["huge"] == 123456789012345678901234567890  # exact, not a float
+    assert values["in_arithmetic"] == 1002
+
+
+@given(
+    whole=st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+    fraction=st.one_of(st.none(), st.from_regex(r"[0-9]{1,12}", fullmatch=True)),
+    mark=st.sampled_from(["e", "E"]),
+    sign=st.sampled_from(["", "+", "-"]),
+    exponent=st.one_of(st.none(), st.integers(min_value=0, max_value=40)),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_number_literal_agrees_with_python_hcl2(
+    whole: str, fraction: str | None, mark: str, sign: str, exponent: int | None
+) -> None:
+    literal = whole + (f".{fraction}" if fraction is not None else "")
+    if exponent is not None:
+        literal += f"{mark}{sign}{exponent}"
+    text = f"n = {literal}\nl = [{literal}, 1]\n"
+    file = parse_hcl(text, "numbers.tf")
+    assert syntax_problem(file, 256) is None, literal
+    ours = literal_body(read_body(file), Evaluator(file, Scope()))
+    theirs = hcl2.loads(text, serialization_options=_OPTIONS)
+    # We keep whole numbers exact where python-hcl2 gives the nearest float.
+    assert float(ours["n"]) == float(theirs["n"]), literal
+    assert [float(item) for item in ours["l"]] == [float(item) for item in theirs["l"]], literal
+
+
+def test_a_module_with_exponent_numbers_keeps_its_findings() -> None:
+    unit = load_module(NUMBERS.parent, REPOSITORY, LoadOptions())
+    assert unit.errors == ()
+    (role,) = unit.roles
+    assert role.max_session_duration is not None
+    assert role.max_session_duration.text == "3600"
+    (statement,) = role.trust_policy.statements if role.trust_policy else ()
+    assert [principal.value for principal in statement.principals] == ["*"]
+
+
+@pytest.mark.parametrize(
+    ("literal", "expected"),
+    [
+        ("0e070707", 0),  # zero, whatever its exponent (found by fuzz/fuzz_hcl_numbers.py)
+        ("00E7007900700700", 0),
+        ("1e-99999999999999999999", 0.0),  # nearer zero than any float
+        ("1.5e-4000", 0.0),
+        ("1e3999", 10**3999),
+    ],
+)
+def test_numbers_with_extreme_exponents(literal: str, expected: float) -> None:
+    file = parse_hcl(f"n = {literal}\n", "numbers.tf")
+    assert syntax_problem(file, 256) is None
+    value = literal_body(read_body(file), Evaluator(file, Scope()))["n"]
+    assert (type(value), value) == (type(expected), expected)
+
+
+def test_a_number_too_large_to_compute_with_is_unknown() -> None:
+    file = parse_hcl("n = 12e0999999999999999999\n", "numbers.tf")
+    value = Evaluator(file, Scope()).evaluate(read_body(file).attributes["n"].expression)
+    assert isinstance(value, Unknown)
+    assert value.reason == "'12e0999999999999999999' is too large a number to compute with"

@@ -7,6 +7,7 @@ the good template beside them is still analysed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -14,8 +15,11 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+from conftest import REPO
 from hostile_support import (
     AS_NOBODY,
     CANNOT_CHANGE_USER,
@@ -27,6 +31,8 @@ from hostile_support import (
     run_cli,
     scan_project,
 )
+
+from trustlint.report.escaping import for_json
 
 
 def test_symlink_loops_and_dangling_links_are_skipped_silently(tmp_path: Path) -> None:
@@ -80,33 +86,83 @@ def test_a_special_file_named_explicitly_is_tl000(tmp_path: Path) -> None:
     ]
 
 
-def test_file_and_directory_names_that_are_not_utf8_are_tl000(tmp_path: Path) -> None:
+NOT_UTF8_TEMPLATE = os.fsdecode(b"caf\xe9.yaml")
+NOT_UTF8_MODULE = os.fsdecode(b"m\xf6dule")
+NOT_UTF8_POLICY = os.fsdecode(b"bad-\xff\xfe.json")
+OPEN_TRUST_POLICY = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    '"Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}\n'
+)
+OPEN_TRUST_MODULE = """resource "aws_iam_role" "open" {
+  name = "open"
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sts:AssumeRole" }]
+  })
+}
+"""
+
+
+def project_with_names_that_are_not_utf8(tmp_path: Path) -> Path:
     root = new_project(tmp_path)
-    template = GOOD_TEMPLATE.read_bytes()
-    (root / os.fsdecode(b"caf\xe9.yaml")).write_bytes(template)
-    module = root / os.fsdecode(b"m\xf6dule")
-    module.mkdir()
-    (module / "main.tf").write_text('locals {\n  x = "y"\n}\n', encoding="utf-8")
+    (root / NOT_UTF8_TEMPLATE).write_bytes(GOOD_TEMPLATE.read_bytes())
+    (root / NOT_UTF8_MODULE).mkdir()
+    (root / NOT_UTF8_MODULE / "main.tf").write_text(OPEN_TRUST_MODULE, encoding="utf-8")
+    (root / NOT_UTF8_POLICY).write_text(OPEN_TRUST_POLICY, encoding="utf-8")
+    return root
+
+
+def test_files_whose_names_are_not_utf8_are_checked_like_any_other(tmp_path: Path) -> None:
+    root = project_with_names_that_are_not_utf8(tmp_path)
 
     run = scan_project(root)
 
-    assert run.beside_the_good_template() == [
-        (
-            "TL000",
-            "caf\ufffd.yaml",
-            1,
-            1,
-            "cannot read caf\ufffd.yaml: the path is not valid UTF-8; rename it to have it checked",
-        ),
-        (
-            "TL000",
-            "m\ufffddule/main.tf",
-            1,
-            1,
-            "cannot read m\ufffddule/main.tf: the path is not valid UTF-8; rename it to have it "
-            "checked",
-        ),
-    ]
+    # JSON shows a byte that is not UTF-8 as `\xff` (`report/escaping.py`).
+    assert run.located() == sorted(
+        [
+            ("TL001", for_json(NOT_UTF8_POLICY), 1, 82),
+            ("TL001", for_json(NOT_UTF8_TEMPLATE), 10, 24),
+            GOOD_FINDING,
+            ("TL001", for_json(f"{NOT_UTF8_MODULE}/main.tf"), 4, 58),
+        ]
+    )
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "github", "sarif"])
+def test_names_that_are_not_utf8_go_through_the_cache_into_every_format(
+    tmp_path: Path, output_format: str
+) -> None:
+    root = project_with_names_that_are_not_utf8(tmp_path)
+    cache = {"TRUSTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    outputs = []
+    for cached in (False, True, True):  # uncached, cold cache, warm cache
+        report = tmp_path / f"report-{len(outputs)}.{output_format}"
+        arguments = ["scan", "--format", output_format, "-o", str(report), "."]
+        if not cached:
+            arguments.insert(1, "--no-cache")
+        run = run_cli(root, *arguments, env=cache)
+        assert_bounded(run)
+        assert run.returncode == 1
+        outputs.append(report.read_bytes().decode("utf-8"))  # valid UTF-8, or this raises
+    assert outputs[0] == outputs[1] == outputs[2]
+    if output_format == "json":
+        paths = {finding["location"]["path"] for finding in json.loads(outputs[0])["findings"]}
+        assert {"bad-\\xff\\xfe.json", "caf\\xe9.yaml", "m\\xf6dule/main.tf"} <= paths
+    if output_format == "sarif":
+        log = json.loads(outputs[0])
+        assert list(_sarif_schema().iter_errors(log)) == []
+        uris = {
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for result in log["runs"][0]["results"]
+        }
+        assert {"bad-%FF%FE.json", "caf%E9.yaml", "m%F6dule/main.tf"} <= uris
+
+
+SARIF_SCHEMA = REPO / "tests" / "outputs" / "sarif-schema-2.1.0.json"
+
+
+def _sarif_schema() -> Any:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 @pytest.fixture

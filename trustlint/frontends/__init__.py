@@ -23,3 +23,11 @@ class LoadOptions:
     max_nodes: int = 2_000_000
     """Nodes one document may expand to (YAML aliases included: they may expand a
     document to a twentieth of this, or to ten times its written size if that is more)."""
+    max_string_length: int = 1024 * 1024
+    """Characters of any string evaluation computes (see `trustlint.budgets`)."""
+    max_instances: int = 10_000
+    """Instances a `count` or `for_each` is expanded to."""
+    max_elements: int = 1_000_000
+    """Elements of a computed collection, and elements a unit iterates in all."""
+    max_evaluation_seconds: float = 10.0
+    """Seconds one unit is evaluated for, after which what is left is not known."""

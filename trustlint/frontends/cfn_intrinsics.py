@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trustlint import budgets
 from trustlint.arns import role_arn
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.yaml_loader import LINE_BREAK
@@ -284,6 +285,10 @@ class Resolver:
         handler = _HANDLERS.get(function)
         if handler is None:
             return self.unknown(node, f"{function} is not evaluated")
+        try:
+            budgets.current().clock(node.location)
+        except budgets.LimitReachedError as reached:
+            return self.unknown(node, reached.reason)
         return handler(self, node[function], node)
 
     # -- Ref and GetAtt -----------------------------------------------------
@@ -460,6 +465,8 @@ class Resolver:
             return self.unknown(node, "Fn::Sub needs a string")
         pieces: list[Any] = []
         position = 0
+        substituted: dict[str, Any] = {}
+        """Each variable is resolved once however often the template names it."""
         for match in _SUB_VARIABLE.finditer(template):
             pieces.append(template[position : match.start()])
             position = match.end()
@@ -467,7 +474,9 @@ class Resolver:
             if name.startswith("!"):
                 pieces.append("${" + name[1:] + "}")
             elif variables is not None and name in variables:
-                pieces.append(self.resolve(variables[name]))
+                if name not in substituted:
+                    substituted[name] = self.resolve(variables[name])
+                pieces.append(substituted[name])
             elif "." in name and not name.startswith("AWS::"):
                 logical_id, attribute = name.split(".", 1)
                 pieces.append(self.attribute(logical_id, attribute, node))
@@ -734,6 +743,10 @@ class Resolver:
     def _text(self, pieces: list[Any], node: LMap, unknown_text: str | None = None) -> Any:
         """`pieces` joined into one string, paid for from the text budget."""
         length = sum(len(piece) for piece in pieces if isinstance(piece, str))
+        try:
+            budgets.current().string(length, node.location, "Fn::Sub or Fn::Join")
+        except budgets.LimitReachedError as reached:
+            return self.unknown(node, reached.reason, unknown_text)
         if length > self.text_budget:
             self.text_budget = 0
             return self.unknown(node, "builds more text than the limits allow", unknown_text)

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from trustlint import budgets
 from trustlint.discover import CANDIDATE_SUFFIXES, project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
@@ -53,10 +54,8 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None
     relative = path.as_posix()
     try:
         relative = project_path(path, root)
-        unit = _load_file(path, relative, root, options)
-        if unit is None:
-            return None
-        return _with_printable_paths(unit)
+        with budgets.evaluating(options) as budget:
+            return budget.attach(_load_file(path, relative, root, options))
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
         logger.debug("internal error while reading %s", relative, exc_info=True)
@@ -74,7 +73,11 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         absolute = Path(os.path.abspath(directory))
         from trustlint.frontends import terraform
 
-        return _with_printable_paths(terraform.load_module(absolute, root, options))
+        with budgets.evaluating(options) as budget:
+            unit = terraform.load_module(absolute, root, options)
+            attached = budget.attach(unit)
+        assert attached is not None
+        return attached
     except Exception as error:
         logger.debug("internal error while reading %s", relative, exc_info=True)
         files = [printable(name) for name in _terraform_files(absolute, root)]
@@ -94,36 +97,14 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
 def printable(text: str) -> str:
     """`text` with the undecodable bytes of a file name (`surrogateescape`) shown as U+FFFD.
 
-    Output is UTF-8; a name that is not cannot be written as it is. The
-    replacement character keeps the name readable and means the same in text,
-    JSON and SARIF (a backslash would become a path separator there).
+    For the message of an internal error, which may quote anything. A file
+    whose name is not UTF-8 is read like any other: its units keep the name
+    as `surrogateescape`d text (the bytes it has on disk), and each output
+    shows it escaped.
     """
     if not _SURROGATE.search(text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _with_printable_paths(unit: SourceUnit) -> SourceUnit:
-    """`unit`, or an error in its stead when a file it was read from has a non-UTF-8 name.
-
-    Findings name their file; one that cannot be named in the output is not
-    reported on, and the scan says so instead of failing to write anything.
-    """
-    unprintable = [path for path in unit.paths if _SURROGATE.search(path)]
-    if not _SURROGATE.search(unit.unit) and not unprintable:
-        return unit
-    shown = printable(unprintable[0] if unprintable else unit.unit)
-    return SourceUnit(
-        unit=printable(unit.unit),
-        format=unit.format,
-        paths=tuple(printable(path) for path in unit.paths),
-        errors=(
-            ParseError(
-                f"cannot read {shown}: the path is not valid UTF-8; rename it to have it checked",
-                _point(shown, 1, 1),
-            ),
-        ),
-    )
 
 
 def _failure(error: Exception, relative: str) -> str:

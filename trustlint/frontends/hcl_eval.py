@@ -16,6 +16,8 @@ from typing import Any
 
 from tree_sitter import Node
 
+from trustlint import budgets
+from trustlint.budgets import LimitReachedError
 from trustlint.frontends.hcl_functions import FUNCTIONS, Call, apply_function
 from trustlint.frontends.hcl_operations import (
     apply_steps,
@@ -125,6 +127,8 @@ class Evaluator:
             return self.evaluate_nested(node)
         except _TooDeepError:
             return self.site(node).unknown("expression nested too deeply to evaluate")
+        except LimitReachedError as reached:
+            return self.site(node).unknown(reached.reason)
         except RecursionError:
             return self.site(node).unknown("expression nested too deeply to evaluate")
 
@@ -185,6 +189,10 @@ class Evaluator:
                 if kind == "for_object_expr":
                     return self._for(node, as_object=True)
                 return self.site(node).unknown(f"unsupported expression ({kind})")
+        except LimitReachedError as reached:
+            # The expression that would pass a limit is unknown, not all around it:
+            # a literal "*" beside it is still read.
+            return self.site(node).unknown(reached.reason)
         finally:
             budget.depth -= 1
 
@@ -337,12 +345,16 @@ class Evaluator:
         collection = self.evaluate_nested(collection_node)
         if isinstance(collection, Unknown | Alternatives):
             return site.unknown("iterates over a value that is not known")
+        location = site.location
+        budget = budgets.current()
+        if isinstance(collection, list | dict):
+            budget.iterate(len(collection), location, "a for expression")
         items = iteration(collection)
         if items is None:
             raise EvalError("a for expression needs a list, set or map")
-        location = site.location
         result: Any = LMap(location) if as_object else LList(location)
         for key, value, item_location in items:
+            budget.tick(location)
             bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
             inner = self.with_bindings(bound)
             if condition_node is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from trustlint import budgets
 from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.hcl_operations import (
     lift,
@@ -140,6 +141,7 @@ def _unknown_in(values: Sequence[Any]) -> Unknown | None:
 
 
 def _new_list(call: Call, items: Sequence[tuple[Any, Location]], as_set: bool = False) -> LList:
+    budgets.current().collection(len(items), call.site.location, f"{call.name}()")
     result: LList = LSet(call.site.location) if as_set else LList(call.site.location)
     for item, location in items:
         result.add(item, location)
@@ -215,6 +217,10 @@ def _format(call: Call, args: list[Any]) -> Any:
         if verb == "%":
             out.append("%")
             continue
+        budget = budgets.current()
+        for number in (width, precision):
+            if number:
+                budget.string(int(number), call.site.location, "a format() width or precision")
         if explicit:
             position = int(explicit) - 1
         if position >= len(values):
@@ -244,6 +250,7 @@ def _format(call: Call, args: list[Any]) -> Any:
             )
         out.append(text)
     out.append(spec[cursor:])
+    budgets.current().string(sum(map(len, out)), call.site.location, "format()")
     return "".join(out)
 
 
@@ -262,6 +269,8 @@ def _join(call: Call, args: list[Any]) -> Any:
         if isinstance(text, Unknown):
             return call.site.unknown("join() of a list with items that are not known")
         texts.append(text)
+    length = sum(map(len, texts)) + len(separator) * max(len(texts) - 1, 0)
+    budgets.current().string(length, call.site.location, "join()")
     return separator.join(texts)
 
 
@@ -370,6 +379,9 @@ FUNCTIONS["endswith"] = _string_function(str.endswith, 2)
 def _replace(call: Call, args: list[Any]) -> Any:
     _arity(call, args, 3)
     text, search, replacement = (_string(call, a) for a in args)
+    budgets.current().string(
+        _replaced_length(text, search, replacement), call.site.location, "replace()"
+    )
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         # RE2 and Python agree on the common syntax; `$1` becomes `\g<1>`.
         python_replacement = re.sub(
@@ -382,6 +394,18 @@ def _replace(call: Call, args: list[Any]) -> Any:
         except (re.error, IndexError):
             return call.site.unknown("replace() with a regular expression not evaluated")
     return text.replace(search, replacement)
+
+
+def _replaced_length(text: str, search: str, replacement: str) -> int:
+    """The length of `replace()`'s result, or a bound on it for a regular expression."""
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        # Each of at most len(text) + 1 matches is replaced by the replacement,
+        # whose group references ($1) stand for at most the whole text each.
+        each = len(replacement) + replacement.count("$") * len(text)
+        return len(text) + (len(text) + 1) * each
+    if not search:
+        return len(text) + (len(text) + 1) * len(replacement)
+    return len(text) + text.count(search) * (len(replacement) - len(search))
 
 
 @_function("tostring")

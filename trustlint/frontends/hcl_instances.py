@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from trustlint import budgets
 from trustlint.frontends.hcl_operations import template_text, to_number
 from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, LList, LMap
 
 MAX_INSTANCES = 256
+"""Up to this many instances a block never asks the budget (`limits.max_instances`)."""
 """Instances of one block expanded; a larger collection leaves them unknown."""
 
 NO_BINDINGS: Mapping[str, Any] = MappingProxyType({})
@@ -70,10 +72,13 @@ def count_instances(value: Any, location: Location) -> list[Instance] | str:
         number = to_number(value)
     except EvalError:
         return "its count is not a number"
-    if not float(number).is_integer() or number < 0:
+    if number < 0:
         return "its count is not a whole number"
-    if number > MAX_INSTANCES:
-        return f"its count is more than {MAX_INSTANCES} instances"
+    # Before float() and before any instance is made: a huge whole number has no float.
+    if number > MAX_INSTANCES and budgets.instances(int(number), location, "count") is None:
+        return "its count passes limits.max_instances"
+    if not float(number).is_integer():
+        return "its count is not a whole number"
     return [
         Instance(index, MappingProxyType({"count": _object(location, index=index)}))
         for index in range(int(number))
@@ -104,8 +109,8 @@ def for_each_instances(value: Any, location: Location) -> list[Instance] | str:
         return "its for_each is a list; Terraform needs a map or a set (toset())"
     else:
         return "its for_each is not a map or a set"
-    if len(items) > MAX_INSTANCES:
-        return f"its for_each has more than {MAX_INSTANCES} elements"
+    if len(items) > MAX_INSTANCES and budgets.instances(len(items), location, "for_each") is None:
+        return "its for_each passes limits.max_instances"
     return [
         Instance(
             key,

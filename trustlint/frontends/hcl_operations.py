@@ -7,6 +7,7 @@ reject raises `EvalError`; `lift` applies one to each branch of `Alternatives`.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -23,14 +24,51 @@ from trustlint.frontends.hcl_values import (
 from trustlint.model import Location, Unknown
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_EXPONENT_DIGITS = 5
+"""An exponent of more digits is past any number computed with (or nearer zero than a float)."""
+MAX_EXACT_DIGITS = 4000
+_MAX_EXACT_BITS = 13_300
+"""About `MAX_EXACT_DIGITS` decimal digits."""
+"""A whole number with more digits than this (`1e999999999`) is not computed with:
+Python's own limit for turning an int into text is 4,300 digits."""
+
 
 def parse_number(text: str) -> int | float:
+    """A number as HCL writes it: `7`, `007`, `1.5`, `1e3`, `1E-3`, `1.5e+2`.
+
+    HCL numbers are arbitrary-precision decimals: a whole number (`1e3`,
+    `1.5e+2`, a 30-digit integer) is an exact int, any other a float.
+    """
     if text.isdigit():
         return int(text)
-    try:
-        value = float(text)
-    except ValueError:
-        raise EvalError(f"'{text}' is not a number") from None
+    if _NUMBER.fullmatch(text) is None:
+        raise EvalError(f"'{text}' is not a number")
+    if "e" not in text and "E" not in text:
+        return float(text)
+    mantissa, _, exponent = text.lower().partition("e")
+    significand = Decimal(mantissa)
+    if significand.is_zero():
+        return 0
+    if len(exponent.lstrip("+-").lstrip("0")) > _EXPONENT_DIGITS:
+        if exponent.startswith("-"):
+            return 0.0  # nearer to zero than any float
+        raise EvalError(f"'{text}' is too large a number to compute with")
+    value = Decimal(f"{mantissa}e{int(exponent)}")
+    if value.adjusted() >= MAX_EXACT_DIGITS:
+        raise EvalError(f"'{text}' is too large a number to compute with")
+    if value.adjusted() >= 0 and value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _computable(value: int | float) -> int | float:
+    """`value`, unless it is a whole number too long to compute with further.
+
+    Squaring `1e3999` again and again would double its digits each time.
+    """
+    if isinstance(value, int) and value.bit_length() > _MAX_EXACT_BITS:
+        raise EvalError("the result is too large a number to compute with")
     return value
 
 
@@ -188,12 +226,19 @@ def binary_value(operator: str, left: Any, right: Any) -> Any:
         return a <= b
     if operator == ">=":
         return a >= b
+    try:
+        return _arithmetic(operator, a, b)
+    except OverflowError:  # a whole number too large for a float met a float
+        raise EvalError("the result is too large a number to compute with") from None
+
+
+def _arithmetic(operator: str, a: int | float, b: int | float) -> int | float:
     if operator == "+":
-        return a + b
+        return _computable(a + b)
     if operator == "-":
-        return a - b
+        return _computable(a - b)
     if operator == "*":
-        return a * b
+        return _computable(a * b)
     if b == 0:
         raise EvalError("division by zero")
     if operator == "/":

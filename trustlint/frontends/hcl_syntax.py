@@ -10,6 +10,7 @@ for the evaluator (`hcl_eval`). tree-sitter columns are byte offsets;
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ class HclFile:
         self.path = path
         self.text = text
         self.source = text.encode("utf-8", errors="surrogatepass")
-        self.tree = Parser(_LANGUAGE).parse(self.source)
+        self.tree = Parser(_LANGUAGE).parse(_exponents_as_digits(self.source))
         self.line_offset = line_offset
         self.ascii = text.isascii()
         self._line_starts: list[int] | None = None
@@ -91,6 +92,25 @@ class HclFile:
 
     def slice_text(self, start: int, end: int) -> str:
         return self.source[start:end].decode("utf-8", errors="replace")
+
+
+_EXPONENT_WITHOUT_POINT = re.compile(rb"(?<![\w.])\d+[eE][+-]?\d+(?![\w.])")
+
+
+def _exponents_as_digits(source: bytes) -> bytes:
+    """`source` with each number like `1e3` or `1E-3` written as digits of the same length.
+
+    HCL allows an exponent without a decimal point; the tree-sitter grammar
+    only after one (`1.5e3`), and reads `1e3` as a syntax error. The tree is
+    parsed from this copy, whose offsets are those of `source`: a node's
+    text is read from `source`, so the number keeps its own text (and value).
+    Inside strings and comments the change is no change of structure.
+    """
+    if b"e" not in source and b"E" not in source:
+        return source
+    return _EXPONENT_WITHOUT_POINT.sub(
+        lambda match: re.sub(rb"[eE+-]", b"0", match.group()), source
+    )
 
 
 def parse_hcl(text: str, path: str, *, line_offset: int = 0) -> HclFile:

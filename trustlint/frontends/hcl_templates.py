@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tree_sitter import Node
 
+from trustlint import budgets
 from trustlint.frontends.hcl_operations import iteration, lift, template_text, truth_of
 from trustlint.frontends.hcl_syntax import decode_escapes
 from trustlint.frontends.hcl_values import (
@@ -208,6 +209,9 @@ class TemplateRenderer:
             names = [self.file.node_text(c) for c in start_tag.children if c.type == "identifier"]
             collection_node = next(c for c in start_tag.children if c.type == "expression")
             collection = evaluator.evaluate_nested(collection_node)
+            budget = budgets.current()
+            if isinstance(collection, list | dict):
+                budget.iterate(len(collection), self.location, "a template for directive")
             items = (
                 None if isinstance(collection, Unknown | Alternatives) else iteration(collection)
             )
@@ -215,6 +219,7 @@ class TemplateRenderer:
                 raise _UnknownDirectiveError
             self._tag_strip(parts, start_tag, before=True)
             for key, value, _location in items:
+                budget.tick(self.location)
                 bound = {names[0]: key, names[1]: value} if len(names) == 2 else {names[0]: value}
                 self._tag_strip(parts, start_tag, before=False)
                 parts.extend(
@@ -374,6 +379,7 @@ class _TextBuilder:
         self.length = 0
         self.in_string = False
         self.escaped = False
+        self.max_length = budgets.current().max_string_length
 
     def _append(self, text: str, piece: TextPiece) -> None:
         self.chunks.append(text)
@@ -402,6 +408,8 @@ class _TextBuilder:
     def value(self, text: str, location: Location) -> None:
         if not text:
             return
+        if self.length + len(text) > self.max_length:
+            budgets.current().string(self.length + len(text), location, "an interpolation")
         self._append(text, self._standing_for(text, location))
 
     def hole(self, value: Any, location: Location, source: str) -> None:

@@ -9,9 +9,12 @@ dispatcher turns it into TL000.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import hashlib
 import os
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from trustlint.frontends import LoadOptions
@@ -37,6 +40,29 @@ _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 class SourceError(TextError):
     """The file cannot be read as text. Positions are 1-based."""
+
+
+ReadLog = dict[str, "str | None"]
+"""Absolute path -> SHA-256 of the bytes read from it; None when two reads of
+the file gave different bytes (it changed while it was being read)."""
+
+_read_log: ReadLog | None = None
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[ReadLog]:
+    """Record the hash of every file read meanwhile, as it was read.
+
+    The parse cache keys a unit by these hashes: the bytes that were parsed,
+    not the bytes the file holds before or after (which a concurrent rewrite
+    can make differ).
+    """
+    global _read_log  # noqa: PLW0603 (one parse at a time per process)
+    outer, _read_log = _read_log, {}
+    try:
+        yield _read_log
+    finally:
+        _read_log = outer
 
 
 def read_source(path: Path, options: LoadOptions) -> str:
@@ -81,7 +107,16 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         raise SourceError(_reason(error)) from None
     if len(data) > limit:
         raise SourceError(_too_large(len(data), limit))
+    if _read_log is not None:
+        _record(path, data, _read_log)
     return data
+
+
+def _record(path: Path, data: bytes, log: ReadLog) -> None:
+    name = os.path.abspath(path)
+    digest = hashlib.sha256(data).hexdigest()
+    if log.setdefault(name, digest) != digest:
+        log[name] = None
 
 
 def _too_large(size: int, limit: int) -> str:

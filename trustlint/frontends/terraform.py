@@ -28,6 +28,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from trustlint import budgets
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
@@ -91,7 +92,7 @@ from trustlint.tree import Alternatives, LList, LMap
 
 MAX_MODULE_NESTING = 16
 """Local module calls deeper than this are not followed (a note says so)."""
-MAX_INSTANCES_PER_LOAD = 1024
+MAX_INSTANCES_PER_LOAD = LoadOptions().max_instances
 """`count` / `for_each` instances expanded in one load (module instances multiply
 those of the blocks they hold); beyond it, instances are unknown."""
 MAX_REFERENCE_CHAIN = 48
@@ -155,7 +156,9 @@ class _Project:
         self.notes: dict[str, None] = {}
         self.suppressions: dict[Location, Suppression] = {}
         self.active: set[tuple[str, ...]] = set()
-        self.instances_left = MAX_INSTANCES_PER_LOAD
+        # Instances of one load in all (`limits.max_instances`): nested module
+        # calls multiply each other's counts.
+        self.instances_left = options.max_instances
         self._files: dict[str, HclFile | None] = {}
         self._texts: dict[str, MappedStr | str] = {}
         self.calls = ModuleCalls(root_module, self.relative, self.paths)
@@ -567,6 +570,7 @@ class ModuleScope(Scope):
         if "for_each" in address.block.attributes:
             # The resource is a map of instances: `[*]` wraps the map itself.
             raise EvalError(f"{address.full} has for_each: its instances are read by key")
+        budgets.current().iterate(len(instances), site.location, "a splat")
         values: list[tuple[Any, Location]] = []
         for instance in instances:
             target = address.at(instance)
@@ -680,7 +684,10 @@ class ModuleScope(Scope):
         else:
             return [SINGLE]
         if isinstance(found, list) and len(found) > self.project.instances_left:
-            found = f"more than {MAX_INSTANCES_PER_LOAD} instances in this configuration"
+            found = (
+                f"more than {self.project.options.max_instances:,} instances in this "
+                "configuration (limits.max_instances)"
+            )
             self.project.note(f"{_block_label(block)}: {found}; its instances are not expanded")
         if isinstance(found, str):
             text = where.file.node_text(where.expression)[:200]
@@ -921,6 +928,11 @@ class ModuleScope(Scope):
                 continue
             collection = evaluator.evaluate(for_each.expression)
             items = iteration(collection) if not isinstance(collection, Unknown) else None
+            if (
+                items is not None
+                and budgets.instances(len(items), for_each.value_location, "for_each") is None
+            ):
+                items = None
             if items is None:
                 found.append(
                     Unknown(

@@ -26,6 +26,13 @@ from trustlint.graph.matching import caller_of
 from trustlint.model import Location
 
 DEFAULT_MAX_HOPS = 5
+MAX_CONFIRMING_WORK = 200_000
+"""Principals of trust statements that confirming hops may compare in one scan.
+
+Confirming a hop reads the whole trust policy of the role entered; a role
+trusting 10,000 instances of a counted role, each of which may assume it,
+would otherwise cost 10,000 x 10,000 comparisons. Past this, a hop is kept
+undecided (shown, never assumed)."""
 MAX_PATHS = 1_000
 """Paths listed for one query at most; a message says when more exist."""
 
@@ -62,6 +69,8 @@ class ReachIndex:
     grants: dict[tuple[str, str], Edge] = field(default_factory=dict)
     """(principal, role) -> a grant edge of the principal on the role."""
     groups_of: dict[str, list[str]] = field(default_factory=dict)
+    work_left: int = MAX_CONFIRMING_WORK
+    trust_sizes: dict[str, int] = field(default_factory=dict)
     by_statement: dict[tuple[str, Location], Edge] = field(default_factory=dict)
     """(principal, grant statement) -> a grant edge of that statement."""
     pattern_grantees: set[str] = field(default_factory=set)
@@ -164,6 +173,16 @@ def _hop(graph: TrustGraph, index: ReachIndex, source: str, trust: Edge) -> Hop 
     caller_entity = index.entities[source]
     role = index.entities[trust.target]
     caller = caller_of(caller_entity)
+    cost = index.trust_sizes.get(trust.target)
+    if cost is None:
+        document = getattr(role.model, "trust_policy", None)
+        statements = document.statements if document is not None else ()
+        cost = index.trust_sizes[trust.target] = 1 + sum(len(s.principals) for s in statements)
+    if cost > index.work_left:
+        grant = index.granted(source, trust.target)
+        why = "not confirmed: this scan's budget for confirming role chains is spent"
+        return Hop(source, trust.target, trust, grant, decided=False, why=why)
+    index.work_left -= cost
     admitted = admission(graph, role, caller)
     if admitted.value is False:
         return None

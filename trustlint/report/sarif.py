@@ -241,7 +241,8 @@ def artifact_uri(path: str) -> str:
     normal = posixpath.normpath(path.replace("\\", "/"))
     if normal.startswith("/") or normal == ".." or normal.startswith("../"):
         raise ValueError(f"finding path {path!r} is not inside the project root")
-    return quote(normal.removeprefix("./"), safe="/", errors="surrogateescape")
+    # A name that is not UTF-8 (surrogateescape'd) is percent-encoded as its own bytes.
+    return quote(normal.removeprefix("./").encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _with_line_hashes(
