@@ -367,7 +367,7 @@ _LAZY_MODULES = (
     "trustlint.frontends.hcl_syntax_errors",
     "trustlint.frontends.hcl_templates",
     "trustlint.frontends.hcl_values",
-    "trustlint.frontends.tfplan",
+    "trustlint.frontends.terraform.plan",
     "trustlint.policy_reader",
     "trustlint.graph",
     "trustlint.report.text",

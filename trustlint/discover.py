@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustlint.frontends.tf_files import is_module_file
+from trustlint.frontends.terraform.files import is_module_file
 from trustlint.model import Location, ParseError
 
 CANDIDATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})

@@ -14,8 +14,8 @@ from trustlint.frontends import LoadOptions
 from trustlint.frontends.hcl_eval import Evaluator, Scope
 from trustlint.frontends.hcl_syntax import read_body
 from trustlint.frontends.terraform import load_module
-from trustlint.frontends.tf_files import is_override, module_file_names
-from trustlint.frontends.tf_json_syntax import parse_json_syntax
+from trustlint.frontends.terraform.files import is_override, module_file_names
+from trustlint.frontends.terraform.json_syntax import parse_json_syntax
 from trustlint.model import THIS_ACCOUNT, Location
 
 

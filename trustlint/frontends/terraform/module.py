@@ -32,17 +32,6 @@ from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.frontends.hcl_eval import EvalBudget, Evaluator, Scope
-from trustlint.frontends.hcl_instances import (
-    NO_BINDINGS,
-    SINGLE,
-    Instance,
-    InstanceKey,
-    count_instances,
-    find_instance,
-    for_each_instances,
-    instance_list,
-    is_repeated,
-)
 from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.hcl_operations import apply_steps, iteration, without_nulls
 from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, parse_hcl, read_body
@@ -57,10 +46,21 @@ from trustlint.frontends.hcl_values import (
     Step,
 )
 from trustlint.frontends.source_text import SourceError, read_source
-from trustlint.frontends.terraform_modules import CallerInput, ModuleCalls
-from trustlint.frontends.tf_files import is_json_syntax, module_files
-from trustlint.frontends.tf_json_syntax import read_json_syntax
-from trustlint.frontends.tf_overrides import merge_overrides
+from trustlint.frontends.terraform.files import is_json_syntax, module_files
+from trustlint.frontends.terraform.instances import (
+    NO_BINDINGS,
+    SINGLE,
+    Instance,
+    InstanceKey,
+    count_instances,
+    find_instance,
+    for_each_instances,
+    instance_list,
+    is_repeated,
+)
+from trustlint.frontends.terraform.json_syntax import read_json_syntax
+from trustlint.frontends.terraform.module_calls import CallerInput, ModuleCalls
+from trustlint.frontends.terraform.overrides import merge_overrides
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import Group as IamGroup
 from trustlint.model import (
@@ -1618,7 +1618,7 @@ class _Entities:
         unit = replace(
             unit, account=project.calls.unit_account(), calls=tuple(project.calls.called)
         )
-        from trustlint.frontends.trust_documents import with_unattached_trust_documents
+        from trustlint.frontends.terraform.trust_documents import with_unattached_trust_documents
 
         return with_unattached_trust_documents(unit, self.modules)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, read_body
-from trustlint.frontends.tf_files import is_override
-from trustlint.frontends.tf_json_syntax import JsonSyntaxFile
+from trustlint.frontends.terraform.files import is_override
+from trustlint.frontends.terraform.json_syntax import JsonSyntaxFile
 from trustlint.model import Location
 
 ReportError = Callable[[str, Location], None]

@@ -213,11 +213,9 @@ class _PlanReader:
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             return blocks
         # Only a plan whose configuration is present needs the HCL parser.
-        from trustlint.frontends import terraform
+        from trustlint.frontends.terraform.module import resource_blocks
 
-        for block, file_path, suppressions in terraform.resource_blocks(
-            directory, self.root, self.options
-        ):
+        for block, file_path, suppressions in resource_blocks(directory, self.root, self.options):
             key = f"{block.labels[0]}.{block.labels[1]}"
             if key not in blocks:
                 blocks[key] = block
