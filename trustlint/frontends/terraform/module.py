@@ -23,14 +23,13 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
 from trustlint.frontends.hcl_eval import EvalBudget, Evaluator, Scope
 from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.hcl_operations import apply_steps, iteration, without_nulls
@@ -61,27 +60,18 @@ from trustlint.frontends.terraform.instances import (
 from trustlint.frontends.terraform.json_syntax import read_json_syntax
 from trustlint.frontends.terraform.module_calls import CallerInput, ModuleCalls
 from trustlint.frontends.terraform.overrides import merge_overrides
+from trustlint.frontends.terraform.resources import BUILDERS, Collected
 from trustlint.frontends.yaml_loader import LoadError, load_json
-from trustlint.model import Group as IamGroup
 from trustlint.model import (
-    GroupMembership,
     Location,
-    ManagedPolicy,
-    OidcProvider,
-    OrganizationPolicy,
     ParseError,
-    PermissionSet,
-    PolicyAttachment,
     PolicyDocument,
     PolicyKind,
     Resource,
-    Role,
     SourceUnit,
     Suppression,
-    TargetKind,
     Text,
     Unknown,
-    User,
     Value,
     generated_name,
 )
@@ -1528,17 +1518,7 @@ def _merge_statements(
 # ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Collected(EntityLists):
-    """The entities, and what completes permission sets and organization policies."""
-
-    permission_sets: list[tuple[Any, PermissionSet]] = field(default_factory=list)
-    permission_set_policies: list[tuple[Any, PolicyDocument, str]] = field(default_factory=list)
-    organization_policies: list[tuple[Any, OrganizationPolicy]] = field(default_factory=list)
-    organization_targets: list[tuple[Any, Value, str]] = field(default_factory=list)
-
-
-_COLLECTED_LISTS = tuple(f.name for f in fields(_Collected))
+_COLLECTED_LISTS = tuple(f.name for f in fields(Collected))
 
 
 class _Entities:
@@ -1547,7 +1527,7 @@ class _Entities:
     def __init__(self, project: _Project, unit: str) -> None:
         self.project = project
         self.unit_id = unit
-        self.collected = _Collected()
+        self.collected = Collected()
         self._seen: set[int] = set()
         self.modules: list[ModuleScope] = []
 
@@ -1558,7 +1538,7 @@ class _Entities:
         self.modules.append(module)
         before = self._sizes()
         for address in module.resources.values():
-            builder = _BUILDERS.get(address.resource_type)
+            builder = BUILDERS.get(address.resource_type)
             if builder is None:
                 continue
             # Not known: one entity, whose `count.*` / `each.*` stay unknown.
@@ -1567,7 +1547,10 @@ class _Entities:
                 self.project.note(f"{address.full} is not created (count or for_each is empty)")
                 continue
             for instance in instances:
-                builder(self, module.for_instance(instance), address.at(instance))
+                builder(
+                    ConfiguredResource(self, module.for_instance(instance), address.at(instance)),
+                    self.collected,
+                )
         self._reroute(module.prefix, before)
         for name in module.calls:
             for child in module.children(name):
@@ -1732,46 +1715,6 @@ def _arn_text(identity: _Identity) -> Text:
     return arn if isinstance(arn, Unknown) else str(arn)
 
 
-def _build_role(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    block = address.block
-    identity, name, path = _name_value(module, address)
-    inline_policies: list[PolicyDocument] = []
-    for entry in module.expand_blocks(block, "inline_policy", module.evaluator(block.file)):
-        if isinstance(entry, Unknown):
-            unknown_policy = PolicyDocument(
-                "identity", entry.location or block.location, unknown=entry
-            )
-            inline_policies.append(unknown_policy)
-            continue
-        inline_block, evaluator = entry
-        policy_name = _attribute_value(inline_block, "name", evaluator)
-        document = entities.policy(
-            module,
-            inline_block,
-            "policy",
-            "identity",
-            evaluator=evaluator,
-            policy_name=_text(policy_name, inline_block),
-        )
-        if document is not None:
-            inline_policies.append(document)
-    entities.collected.roles.append(
-        Role(
-            resource=entities.resource(address),
-            name=name,
-            path=path,
-            arn=_arn_text(identity),
-            account=module.project.calls.account(module, address.block),
-            partition=entities.project.options.partition,
-            trust_policy=entities.policy(module, block, "assume_role_policy", "trust"),
-            inline_policies=tuple(inline_policies),
-            managed_policy_arns=entities.values(module, block, "managed_policy_arns"),
-            permissions_boundary=entities.value(module, block, "permissions_boundary"),
-            max_session_duration=entities.value(module, block, "max_session_duration"),
-        )
-    )
-
-
 def _text(value: Any, block: Block) -> Text | None:
     if value is None:
         return None
@@ -1783,241 +1726,89 @@ def _text(value: Any, block: Block) -> Text | None:
     return Unknown("name", block.location, "not a single known value")
 
 
-def _build_user(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    identity, name, path = _name_value(module, address)
-    entities.collected.users.append(
-        User(
-            resource=entities.resource(address),
-            name=name,
-            path=path,
-            arn=_arn_text(identity),
-            account=module.project.calls.account(module, address.block),
-            partition=entities.project.options.partition,
-            permissions_boundary=entities.value(module, address.block, "permissions_boundary"),
-        )
-    )
+class ConfiguredResource:
+    """A `resource` block instance evaluated in its module, as `resources.BUILDERS` reads it."""
 
+    def __init__(self, entities: _Entities, module: ModuleScope, address: _Address) -> None:
+        self.entities = entities
+        self.module = module
+        self.full = address
 
-def _build_group(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    identity, name, path = _name_value(module, address)
-    entities.collected.groups.append(
-        IamGroup(
-            resource=entities.resource(address),
-            name=name,
-            path=path,
-            arn=_arn_text(identity),
-            account=module.project.calls.account(module, address.block),
-            partition=entities.project.options.partition,
-        )
-    )
+    @property
+    def address(self) -> str:
+        return self.full.full
 
+    def resource(self) -> Resource:
+        return self.entities.resource(self.full)
 
-def _build_managed_policy(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    identity, name, path = _name_value(module, address)
-    entities.collected.managed_policies.append(
-        ManagedPolicy(
-            resource=entities.resource(address),
-            name=name,
-            document=entities.policy(
-                module, address.block, "policy", "identity", policy_name=name.value
-            ),
-            arn=_arn_text(identity),
-            account=module.project.calls.account(module, address.block),
-            path=path,
-        )
-    )
+    def value(self, key: str) -> Value | None:
+        return self.entities.value(self.module, self.full.block, key)
 
+    def values(self, key: str) -> tuple[Value, ...]:
+        return self.entities.values(self.module, self.full.block, key)
 
-def _inline_policy_builder(target_kind: TargetKind) -> _Builder:
-    def build(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-        block = address.block
-        target = entities.value(module, block, target_kind)
-        if target is None:
-            return
-        document = entities.policy(
-            module,
-            block,
-            "policy",
-            "identity",
-            policy_name=_policy_name(entities, module, address),
-        )
-        entities.collected.attachments.append(
-            PolicyAttachment(
-                resource=entities.resource(address),
-                target_kind=target_kind,
-                target=target,
-                document=document,
-            )
-        )
+    def text(self, key: str) -> Text | None:
+        return self.entities.text(self.module, self.full.block, key)
 
-    return build
+    def policy(
+        self, key: str, kind: PolicyKind, *, name: Text | None = None
+    ) -> PolicyDocument | None:
+        return self.entities.policy(self.module, self.full.block, key, kind, policy_name=name)
 
+    def identity(self, kind: str) -> tuple[Value, Value | None, Text]:
+        """Name, path and ARN; the kind is the resource type's (`_ARN_KINDS`)."""
+        identity, name, path = _name_value(self.module, self.full)
+        return name, path, _arn_text(identity)
 
-def _policy_name(entities: _Entities, module: ModuleScope, address: _Address) -> Text | None:
-    name = entities.text(module, address.block, "name")
-    if name is None and "name_prefix" in address.block.attributes:
-        return generated_name(address.full)
-    return name
+    def account(self, arn: Text) -> Text:
+        """The account of the resource's provider configuration."""
+        return self.module.project.calls.account(self.module, self.full.block)
 
+    def partition(self, arn: Text) -> str:
+        return self.entities.project.options.partition
 
-def _attachment_builder(target_kind: TargetKind) -> _Builder:
-    def build(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-        block = address.block
-        target = entities.value(module, block, target_kind)
-        policy_arn = entities.value(module, block, "policy_arn")
-        if target is None:
-            return
-        entities.collected.attachments.append(
-            PolicyAttachment(
-                resource=entities.resource(address),
-                target_kind=target_kind,
-                target=target,
-                policy_arn=policy_arn,
-            )
-        )
+    def required_name(self) -> Value:
+        return self.entities.name(self.module, self.full)
 
-    return build
+    def name_text(self) -> Text | None:
+        name = self.text("name")
+        if name is None and "name_prefix" in self.full.block.attributes:
+            return generated_name(self.full.full)
+        return name
 
-
-def _build_policy_attachment(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    block = address.block
-    policy_arn = entities.value(module, block, "policy_arn")
-    resource = entities.resource(address)
-    kinds: tuple[tuple[str, TargetKind], ...] = (
-        ("roles", "role"),
-        ("users", "user"),
-        ("groups", "group"),
-    )
-    for attribute, target_kind in kinds:
-        for target in entities.values(module, block, attribute):
-            entities.collected.attachments.append(
-                PolicyAttachment(
-                    resource=resource,
-                    target_kind=target_kind,
-                    target=target,
-                    policy_arn=policy_arn,
+    def inline_policies(self) -> tuple[PolicyDocument, ...]:
+        module, block = self.module, self.full.block
+        inline_policies: list[PolicyDocument] = []
+        for entry in module.expand_blocks(block, "inline_policy", module.evaluator(block.file)):
+            if isinstance(entry, Unknown):
+                unknown_policy = PolicyDocument(
+                    "identity", entry.location or block.location, unknown=entry
                 )
+                inline_policies.append(unknown_policy)
+                continue
+            inline_block, evaluator = entry
+            policy_name = _attribute_value(inline_block, "name", evaluator)
+            document = self.entities.policy(
+                module,
+                inline_block,
+                "policy",
+                "identity",
+                evaluator=evaluator,
+                policy_name=_text(policy_name, inline_block),
             )
+            if document is not None:
+                inline_policies.append(document)
+        return tuple(inline_policies)
 
+    def oidc_arn(self, url: Value) -> Text | None:
+        arn = _oidc_arn(self.module, self.full, _site_of(self.full))
+        return arn if isinstance(arn, Unknown) else str(arn)
 
-def _build_group_membership(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    group = entities.value(module, address.block, "group")
-    if group is None:
-        return
-    entities.collected.memberships.append(
-        GroupMembership(
-            resource=entities.resource(address),
-            group=group,
-            users=entities.values(module, address.block, "users"),
-        )
-    )
+    def own_key(self, id_attribute: str) -> Any:
+        """The name a reference to this resource's `id_attribute` resolves to."""
+        return generated_name(self.full.full)
 
-
-def _build_user_group_membership(
-    entities: _Entities, module: ModuleScope, address: _Address
-) -> None:
-    user = entities.value(module, address.block, "user")
-    if user is None:
-        return
-    resource = entities.resource(address)
-    for group in entities.values(module, address.block, "groups"):
-        entities.collected.memberships.append(
-            GroupMembership(resource=resource, group=group, users=(user,))
-        )
-
-
-def _build_oidc_provider(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    url = entities.value(module, address.block, "url")
-    if url is None:
-        return
-    arn = _oidc_arn(module, address, _site_of(address))
-    entities.collected.oidc_providers.append(
-        OidcProvider(
-            resource=entities.resource(address),
-            url=url,
-            client_ids=entities.values(module, address.block, "client_id_list"),
-            arn=arn if isinstance(arn, Unknown) else str(arn),
-        )
-    )
-
-
-def _build_permission_set(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    name = entities.name(module, address)
-    entities.collected.permission_sets.append(
-        (
-            generated_name(address.full),
-            PermissionSet(
-                resource=entities.resource(address),
-                name=name,
-                session_duration=entities.value(module, address.block, "session_duration"),
-            ),
-        )
-    )
-
-
-def _build_permission_set_policy(
-    entities: _Entities, module: ModuleScope, address: _Address
-) -> None:
-    block = address.block
-    document = entities.policy(module, block, "inline_policy", "identity")
-    target = _attribute_value(block, "permission_set_arn", module.evaluator(block.file))
-    if document is not None:
-        entities.collected.permission_set_policies.append((target, document, address.full))
-
-
-def _build_organization_policy(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    block = address.block
-    policy_type = entities.text(module, block, "type") or "SERVICE_CONTROL_POLICY"
-    kind = ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
-    document = entities.policy(module, block, "content", kind) if kind is not None else None
-    name = entities.name(module, address)
-    entities.collected.organization_policies.append(
-        (
-            generated_name(address.full),
-            OrganizationPolicy(
-                resource=entities.resource(address),
-                name=name,
-                policy_type=policy_type,
-                document=document,
-            ),
-        )
-    )
-
-
-def _build_organization_attachment(
-    entities: _Entities, module: ModuleScope, address: _Address
-) -> None:
-    block = address.block
-    policy = _attribute_value(block, "policy_id", module.evaluator(block.file))
-    target = entities.value(module, block, "target_id")
-    if target is not None:
-        entities.collected.organization_targets.append((policy, target, address.full))
-
-
-def _build_organization(entities: _Entities, module: ModuleScope, address: _Address) -> None:
-    entities.collected.organizations.append(entities.resource(address))
-
-
-_Builder = Callable[[_Entities, ModuleScope, _Address], None]
-_BUILDERS: dict[str, _Builder] = {
-    "aws_iam_role": _build_role,
-    "aws_iam_user": _build_user,
-    "aws_iam_group": _build_group,
-    "aws_iam_policy": _build_managed_policy,
-    "aws_iam_role_policy": _inline_policy_builder("role"),
-    "aws_iam_user_policy": _inline_policy_builder("user"),
-    "aws_iam_group_policy": _inline_policy_builder("group"),
-    "aws_iam_role_policy_attachment": _attachment_builder("role"),
-    "aws_iam_user_policy_attachment": _attachment_builder("user"),
-    "aws_iam_group_policy_attachment": _attachment_builder("group"),
-    "aws_iam_policy_attachment": _build_policy_attachment,
-    "aws_iam_group_membership": _build_group_membership,
-    "aws_iam_user_group_membership": _build_user_group_membership,
-    "aws_iam_openid_connect_provider": _build_oidc_provider,
-    "aws_ssoadmin_permission_set": _build_permission_set,
-    "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
-    "aws_organizations_policy": _build_organization_policy,
-    "aws_organizations_policy_attachment": _build_organization_attachment,
-    "aws_organizations_organization": _build_organization,
-}
-"""The resource types read, and how each becomes model entities."""
+    def reference(self, key: str, resource_type: str) -> Any:
+        """Attribute `key` as evaluated: a reference to a resource gives its `own_key`."""
+        block = self.full.block
+        return _attribute_value(block, key, self.module.evaluator(block.file))
