@@ -1748,7 +1748,8 @@ class ConfiguredResource:
         return self.entities.values(self.module, self.full.block, key)
 
     def text(self, key: str) -> Text | None:
-        return self.entities.text(self.module, self.full.block, key)
+        """The attribute's text; None when it is not set or empty."""
+        return self.entities.text(self.module, self.full.block, key) or None
 
     def policy(
         self, key: str, kind: PolicyKind, *, name: Text | None = None
@@ -1771,7 +1772,7 @@ class ConfiguredResource:
         return self.entities.name(self.module, self.full)
 
     def name_text(self) -> Text | None:
-        name = self.text("name")
+        name = self.entities.text(self.module, self.full.block, "name")
         if name is None and "name_prefix" in self.full.block.attributes:
             return generated_name(self.full.full)
         return name

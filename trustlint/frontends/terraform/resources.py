@@ -59,7 +59,8 @@ class ResourceView(Protocol):
         ...
 
     def text(self, key: str) -> Text | None:
-        """Attribute `key` as text, None if not set."""
+        """Attribute `key` as text; None if not set (a configuration's empty string
+        counts as not set, a plan's as written)."""
         ...
 
     def policy(
@@ -290,7 +291,9 @@ def _build_permission_set_policy(view: ResourceView, out: Collected) -> None:
 
 
 def _build_organization_policy(view: ResourceView, out: Collected) -> None:
-    policy_type = view.text("type") or "SERVICE_CONTROL_POLICY"
+    policy_type = view.text("type")
+    if policy_type is None:
+        policy_type = "SERVICE_CONTROL_POLICY"
     kind = ORGANIZATION_POLICY_KINDS.get(policy_type if isinstance(policy_type, str) else "")
     document = view.policy("content", kind) if kind is not None else None
     name = view.required_name()
