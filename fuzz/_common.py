@@ -358,7 +358,7 @@ _LAZY_MODULES = (
     "trustlint.frontends.cloudformation",
     "trustlint.frontends.cfn_intrinsics",
     "trustlint.frontends.policy_json",
-    "trustlint.frontends.terraform",
+    "trustlint.frontends.terraform.module",
     "trustlint.frontends.hcl_eval",
     "trustlint.frontends.hcl_functions",
     "trustlint.frontends.hcl_json",

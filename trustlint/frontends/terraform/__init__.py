@@ -9,11 +9,14 @@ use.
 |---|---|
 | `files` | which files make a module (`.tf`, `.tf.json`, overrides last) |
 | `json_syntax`, `overrides` | `.tf.json` read as the HCL it stands for; `*_override` files merged |
-| `module` | a module directory into one unit: files, scope, references, entities |
+| `module` | `load_module`: a module directory, and the modules it calls, into one unit |
+| `project` | the files one load reads, its errors, notes and suppressions |
+| `scope` | a module instance: variables, locals, references, computed attributes |
+| `variable_types`, `policy_documents` | a variable's `type`; `data "aws_iam_policy_document"` |
 | `instances` | `count` / `for_each` instances and their addresses |
 | `module_calls`, `providers` | module sources, `modules.json`, callers' values; accounts |
 | `resources` | the one table of AWS resource types and how each becomes entities |
-| `plan` | `terraform show -json` output into the model |
+| `module_entities`, `plan` | that table read from evaluated blocks; from `terraform show -json` |
 | `trust_documents` | trust policies no role uses |
 """
 
@@ -23,18 +26,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from trustlint.frontends.terraform.module import (
-        MAX_INSTANCES_PER_LOAD,
-        ModuleScope,
-        load_module,
-        resource_blocks,
-    )
+    from trustlint.frontends.terraform.module import load_module, resource_blocks
+    from trustlint.frontends.terraform.project import MAX_INSTANCES_PER_LOAD
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 __all__ = ["MAX_INSTANCES_PER_LOAD", "ModuleScope", "load_module", "resource_blocks"]
 
 _PUBLIC = {
-    "MAX_INSTANCES_PER_LOAD": "module",
-    "ModuleScope": "module",
+    "MAX_INSTANCES_PER_LOAD": "project",
+    "ModuleScope": "scope",
     "load_module": "module",
     "resource_blocks": "module",
 }

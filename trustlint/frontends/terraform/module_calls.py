@@ -49,7 +49,7 @@ from trustlint.model import (
 from trustlint.passed import PassedLocation
 
 if TYPE_CHECKING:
-    from trustlint.frontends.terraform.module import ModuleScope
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 MODULES_JSON = Path(".terraform") / "modules" / "modules.json"
 INSTALLED_DIRECTORY = ".terraform"

@@ -56,7 +56,7 @@ class _Segment:
 def merge_overrides(files: Sequence[HclFile], report: ReportError) -> list[HclFile]:
     """The files of a module with its override files merged into the others.
 
-    `files` come in the order of `tf_files.module_file_names` (overrides last).
+    `files` come in the order of `files.module_file_names` (overrides last).
     Returns the primary files, those holding an overridden block replaced by a
     composed file; override files themselves are not returned.
     """

@@ -24,7 +24,7 @@ from trustlint.model import THIS_ACCOUNT, Text, Unknown
 from trustlint.tree import LList
 
 if TYPE_CHECKING:
-    from trustlint.frontends.terraform.module import ModuleScope
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 DEFAULT = "aws"
 _ASSUME_BLOCKS = ("assume_role", "assume_role_with_web_identity")

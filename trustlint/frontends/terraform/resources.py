@@ -3,7 +3,7 @@
 Each entry says how one instance of a resource type becomes model entities.
 A builder reads the instance only through `ResourceView`, which both sources
 of Terraform resources provide: a `resource` block evaluated in its module
-(`module.ConfiguredResource`, for `.tf` and `.tf.json` alike) and a resource
+(`module_entities.ConfiguredResource`, for `.tf` and `.tf.json` alike) and a resource
 of a plan's `planned_values` (`plan.PlannedResource`). Adding a resource type
 is one entry in `BUILDERS`.
 

@@ -30,7 +30,7 @@ from trustlint.tree import Alternatives, LMap
 
 if TYPE_CHECKING:
     from trustlint.frontends.hcl_syntax import Block
-    from trustlint.frontends.terraform.module import ModuleScope
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 logger = logging.getLogger(__name__)
 
