@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_syntax import parse_hcl, read_body
-from trustlint.frontends.hcl_values import EncodedJson, LSet, Site, Step
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_syntax import parse_hcl, read_body
+from trustlint.frontends.terraform.hcl_values import EncodedJson, LSet, Site, Step
 from trustlint.frontends.terraform.instances import (
     MAX_INSTANCES,
     count_instances,

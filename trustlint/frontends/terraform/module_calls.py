@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trustlint.frontends.hcl_syntax import Attribute, Block
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block
 from trustlint.frontends.terraform.providers import (
     DEFAULT,
     Providers,

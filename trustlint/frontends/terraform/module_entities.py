@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any
 
-from trustlint.frontends.hcl_eval import Evaluator
-from trustlint.frontends.hcl_json import json_document
-from trustlint.frontends.hcl_syntax import Attribute, Block
-from trustlint.frontends.hcl_values import EncodedJson
+from trustlint.frontends.terraform.hcl_eval import Evaluator
+from trustlint.frontends.terraform.hcl_json import json_document
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block
+from trustlint.frontends.terraform.hcl_values import EncodedJson
 from trustlint.frontends.terraform.policy_documents import attribute_value
 from trustlint.frontends.terraform.project import Project
 from trustlint.frontends.terraform.resources import BUILDERS, Collected

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, read_body
 from trustlint.frontends.terraform.files import is_override
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, HclFile, read_body
 from trustlint.frontends.terraform.json_syntax import JsonSyntaxFile
 from trustlint.model import Location
 

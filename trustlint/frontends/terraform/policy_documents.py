@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import Evaluator
-from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
-from trustlint.frontends.hcl_operations import without_nulls
-from trustlint.frontends.hcl_syntax import Attribute, Block
-from trustlint.frontends.hcl_values import EncodedJson
+from trustlint.frontends.terraform.hcl_eval import Evaluator
+from trustlint.frontends.terraform.hcl_json import decode_json, json_document, locate_plain
+from trustlint.frontends.terraform.hcl_operations import without_nulls
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block
+from trustlint.frontends.terraform.hcl_values import EncodedJson
 from trustlint.model import Location, Unknown
 from trustlint.tree import LList, LMap
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import EvalBudget
-from trustlint.frontends.hcl_syntax import HclFile, parse_hcl
-from trustlint.frontends.hcl_syntax_errors import syntax_problem
-from trustlint.frontends.hcl_values import EvalError, MappedStr, Site
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.terraform.files import is_json_syntax, module_files
+from trustlint.frontends.terraform.hcl_eval import EvalBudget
+from trustlint.frontends.terraform.hcl_syntax import HclFile, parse_hcl
+from trustlint.frontends.terraform.hcl_syntax_errors import syntax_problem
+from trustlint.frontends.terraform.hcl_values import EvalError, MappedStr, Site
 from trustlint.frontends.terraform.json_syntax import read_json_syntax
 from trustlint.frontends.terraform.module_calls import ModuleCalls
 from trustlint.frontends.terraform.overrides import merge_overrides

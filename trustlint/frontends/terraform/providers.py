@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
-from trustlint.frontends.hcl_syntax import Attribute, Block, read_body
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, read_body
 from trustlint.model import THIS_ACCOUNT, Text, Unknown
 from trustlint.tree import LList
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_operations import apply_steps, iteration
-from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, read_body
-from trustlint.frontends.hcl_values import EvalError, OpenObject, Site, Step
 from trustlint.frontends.source_text import SourceError, read_source
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_operations import apply_steps, iteration
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, HclFile, read_body
+from trustlint.frontends.terraform.hcl_values import EvalError, OpenObject, Site, Step
 from trustlint.frontends.terraform.instances import (
     NO_BINDINGS,
     SINGLE,

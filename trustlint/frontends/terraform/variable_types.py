@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from trustlint.frontends.hcl_eval import Evaluator
-from trustlint.frontends.hcl_syntax import HclFile
-from trustlint.frontends.hcl_values import EncodedJson, LSet
+from trustlint.frontends.terraform.hcl_eval import Evaluator
+from trustlint.frontends.terraform.hcl_syntax import HclFile
+from trustlint.frontends.terraform.hcl_values import EncodedJson, LSet
 from trustlint.model import Unknown
 from trustlint.tree import Alternatives, LList, LMap
 
