@@ -7,6 +7,7 @@ use.
 
 | module | job |
 |---|---|
+| `hcl_*` | HCL parsed by tree-sitter; expressions evaluated with their provenance |
 | `files` | which files make a module (`.tf`, `.tf.json`, overrides last) |
 | `json_syntax`, `overrides` | `.tf.json` read as the HCL it stands for; `*_override` files merged |
 | `module` | `load_module`: a module directory, and the modules it calls, into one unit |
