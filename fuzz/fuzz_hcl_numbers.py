@@ -38,9 +38,9 @@ def build() -> Target:
     import hcl2
     from hcl2.utils import SerializationOptions
 
-    from trustlint.frontends.hcl_eval import Evaluator, Scope
-    from trustlint.frontends.hcl_syntax import parse_hcl, read_body
-    from trustlint.frontends.hcl_syntax_errors import syntax_problem
+    from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+    from trustlint.frontends.terraform.hcl_syntax import parse_hcl, read_body
+    from trustlint.frontends.terraform.hcl_syntax_errors import syntax_problem
 
     serialization = SerializationOptions(
         with_comments=False,

@@ -10,7 +10,7 @@ allow `sts:AssumeRole` on `Resource: "*"`): no trust rule applies to it. A
 policy without any principal is an identity policy.
 
 Raw JSON files are classified this way, and so are the Terraform documents no
-role of the scan uses (`trustlint.frontends.trust_documents`).
+role of the scan uses (`trustlint.frontends.terraform.trust_documents`).
 """
 
 from __future__ import annotations

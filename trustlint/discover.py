@@ -2,7 +2,7 @@
 
 Candidates are `.yaml`, `.yml`, `.json` and `.template` files (the dispatcher
 decides what each holds) and directories holding Terraform files (`.tf` and
-`.tf.json`, `tf_files.is_module_file`: Terraform reads a module as a whole).
+`.tf.json`, `terraform.files.is_module_file`: Terraform reads a module as a whole).
 A symlink is followed only to a target inside the project root that the walk
 has not seen, so a scan neither loops nor leaves the project; real paths are
 walked before links, so a file reached both ways is reported under its own name.
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trustlint.frontends.tf_files import is_module_file
+from trustlint.frontends.terraform.files import is_module_file
 from trustlint.model import Location, ParseError
 
 CANDIDATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})

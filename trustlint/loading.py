@@ -56,7 +56,7 @@ from trustlint.cache import (
 from trustlint.discover import project_path
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import ReadLog, recording_reads
-from trustlint.frontends.tf_files import TFVARS_SUFFIXES, is_module_file, module_file_names
+from trustlint.frontends.terraform.files import TFVARS_SUFFIXES, is_module_file, module_file_names
 from trustlint.model import PolicyDocument, SourceUnit, Text, Value
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def _roots(loaded: list[tuple[SourceUnit, Any]]) -> list[tuple[SourceUnit, Any]]
     """Without the Terraform modules that a loaded module calls: they are read in each call."""
     if not any(unit.calls for unit, _ in loaded):
         return loaded
-    from trustlint.frontends.terraform_modules import root_units
+    from trustlint.frontends.terraform.module_calls import root_units
 
     return root_units(loaded, lambda item: item[0])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -12,7 +13,6 @@ from typing import Any
 
 import pytest
 
-import trustlint.frontends
 from trustlint.discover import discover
 from trustlint.frontends import LoadOptions, policy_json
 from trustlint.frontends.dispatch import load_file, load_terraform
@@ -61,7 +61,8 @@ def install_front_end(monkeypatch: pytest.MonkeyPatch, name: str, **functions: A
     for function_name, function in functions.items():
         setattr(module, function_name, function)
     monkeypatch.setitem(sys.modules, module.__name__, module)
-    monkeypatch.setattr(trustlint.frontends, name, module, raising=False)
+    parent_name, _, child = module.__name__.rpartition(".")
+    monkeypatch.setattr(importlib.import_module(parent_name), child, module, raising=False)
 
 
 # Not our business: silence
@@ -345,7 +346,10 @@ def test_plan_goes_to_tfplan_with_path_and_root(
         return SourceUnit(unit=path, format="terraform-plan", paths=(path,))
 
     install_front_end(
-        monkeypatch, "tfplan", is_plan=lambda tree: "planned_values" in tree, read_plan=read_plan
+        monkeypatch,
+        "terraform.plan",
+        is_plan=lambda tree: "planned_values" in tree,
+        read_plan=read_plan,
     )
     (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": {}}')
 
@@ -358,7 +362,7 @@ def test_plan_goes_to_tfplan_with_path_and_root(
 def test_json_that_no_sniffer_claims_is_offered_to_policy_json_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    install_front_end(monkeypatch, "tfplan", is_plan=lambda tree: False, read_plan=None)
+    install_front_end(monkeypatch, "terraform.plan", is_plan=lambda tree: False, read_plan=None)
     (tmp_path / "state.json").write_text('{"format_version": "1.0", "Statement": []}')
 
     assert load("state.json", tmp_path) is None
@@ -504,7 +508,7 @@ def test_loading_a_yaml_template_imports_no_terraform_schema_or_sarif_code(
         "from trustlint.frontends.dispatch import load_file\n"
         f"load_file(Path({str(template)!r}), Path({str(tmp_path)!r}), LoadOptions())\n"
         "heavy = ('tree_sitter', 'tree_sitter_hcl', 'jsonschema', 'sarif_om',\n"
-        "         'trustlint.frontends.terraform', 'trustlint.frontends.tfplan')\n"
+        "         'trustlint.frontends.terraform.module', 'trustlint.frontends.terraform.plan')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
 

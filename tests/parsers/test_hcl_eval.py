@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_json import json_document
-from trustlint.frontends.hcl_syntax import HclFile, parse_hcl, read_body
-from trustlint.frontends.hcl_values import EncodedJson, MappedStr, PartialText, Site, Step
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_json import json_document
+from trustlint.frontends.terraform.hcl_syntax import HclFile, parse_hcl, read_body
+from trustlint.frontends.terraform.hcl_values import EncodedJson, MappedStr, PartialText, Site, Step
 from trustlint.model import Unknown
 from trustlint.tree import NO_VALUE, Alternatives, LList, LMap, expand, to_plain
 

@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_instances import (
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_syntax import parse_hcl, read_body
+from trustlint.frontends.terraform.hcl_values import EncodedJson, LSet, Site, Step
+from trustlint.frontends.terraform.instances import (
     count_instances,
     find_instance,
     for_each_instances,
     instance_suffix,
 )
-from trustlint.frontends.hcl_syntax import parse_hcl, read_body
-from trustlint.frontends.hcl_values import EncodedJson, LSet, Site, Step
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, LList, LMap, to_plain
 

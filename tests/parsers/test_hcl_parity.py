@@ -31,11 +31,11 @@ from hypothesis import strategies as st
 from terraform_helpers import REALWORLD
 
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_syntax import Block, parse_hcl, read_body
-from trustlint.frontends.hcl_syntax_errors import syntax_problem
-from trustlint.frontends.hcl_values import EncodedJson, MappedStr
 from trustlint.frontends.terraform import load_module
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_syntax import Block, parse_hcl, read_body
+from trustlint.frontends.terraform.hcl_syntax_errors import syntax_problem
+from trustlint.frontends.terraform.hcl_values import EncodedJson, MappedStr
 from trustlint.model import Unknown
 from trustlint.tree import Alternatives
 

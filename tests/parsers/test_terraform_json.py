@@ -11,11 +11,11 @@ from terraform_helpers import load, role, span, trust
 
 from trustlint.discover import discover, project_path
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_syntax import read_body
 from trustlint.frontends.terraform import load_module
-from trustlint.frontends.tf_files import is_override, module_file_names
-from trustlint.frontends.tf_json_syntax import parse_json_syntax
+from trustlint.frontends.terraform.files import is_override, module_file_names
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_syntax import read_body
+from trustlint.frontends.terraform.json_syntax import parse_json_syntax
 from trustlint.model import THIS_ACCOUNT, Location
 
 

@@ -8,7 +8,7 @@ from terraform_helpers import load, managed_policy, only_statement, role, span, 
 
 from trustlint.frontends import LoadOptions
 from trustlint.frontends.terraform import load_module
-from trustlint.frontends.terraform_modules import call_key, root_units
+from trustlint.frontends.terraform.module_calls import call_key, root_units
 from trustlint.model import THIS_ACCOUNT, SourceUnit, Unknown
 from trustlint.passed import PassedLocation
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pytest import MonkeyPatch
 from terraform_helpers import load, span, trust
 
-from trustlint.frontends.hcl_values import Site
 from trustlint.frontends.terraform import ModuleScope
+from trustlint.frontends.terraform.hcl_values import Site
 from trustlint.model import TrustDocument
 
 

@@ -8,7 +8,7 @@ import pytest
 from terraform_helpers import FIXTURES, only_statement, role, span, texts, trust
 
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.tfplan import is_plan, read_plan
+from trustlint.frontends.terraform.plan import is_plan, read_plan
 from trustlint.frontends.yaml_loader import load_json
 from trustlint.model import SourceUnit, Unknown, generated_name
 from trustlint.tree import LMap
@@ -119,3 +119,49 @@ def test_plan_links_resources_known_only_after_apply_through_the_configuration()
     (attachment,) = unit.attachments
     assert (attachment.target_kind, attachment.target.value) == ("user", "dev")
     assert span(attachment.target.location) == (28, 16, 28, 37)
+
+
+# The resource table is shared with configurations: groups, inline policies,
+# attachments and memberships of a plan.
+
+
+def test_plan_groups_and_inline_policies_are_read_through_the_shared_resource_table() -> None:
+    unit = read("plan_of_groups_and_memberships", "plan.json")
+    (group,) = unit.groups
+    assert (group.name.value, group.arn) == ("ops", "arn:aws:iam::111122223333:group/teams/ops")
+    assert group.account == "111122223333"
+    inline = next(a for a in unit.attachments if a.resource.address == "aws_iam_role_policy.read")
+    assert (inline.target_kind, inline.target.value) == ("role", "deploy")
+    assert inline.document is not None and inline.document.name == "read"
+    (statement,) = inline.document.statements
+    assert texts(statement.actions) == ["s3:GetObject"]
+
+
+def test_plan_attachments_and_memberships_name_each_target() -> None:
+    unit = read("plan_of_groups_and_memberships", "plan.json")
+    attached = sorted(
+        (a.resource.address, a.target_kind, a.target.value)
+        for a in unit.attachments
+        if a.policy_arn is not None
+    )
+    assert attached == [
+        ("aws_iam_group_policy_attachment.ops", "group", "ops"),
+        ("aws_iam_policy_attachment.shared", "group", "audit"),
+        ("aws_iam_policy_attachment.shared", "group", "ops"),
+        ("aws_iam_policy_attachment.shared", "role", "deploy"),
+        ("aws_iam_policy_attachment.shared", "user", "alice"),
+    ]
+    memberships = sorted(
+        (m.resource.address, m.group.value, tuple(u.value for u in m.users))
+        for m in unit.memberships
+    )
+    assert memberships == [
+        ("aws_iam_group_membership.ops", "ops", ("alice", "bob")),
+        ("aws_iam_user_group_membership.carol", "audit", ("carol",)),
+        ("aws_iam_user_group_membership.carol", "ops", ("carol",)),
+    ]
+
+
+def test_an_organization_in_a_plan_does_not_make_its_account_the_management_account() -> None:
+    unit = read("plan_of_groups_and_memberships", "plan.json")
+    assert unit.organizations == ()

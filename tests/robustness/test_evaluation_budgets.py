@@ -19,8 +19,8 @@ from hostile_support import ROBUSTNESS_FIXTURES, CliRun, assert_bounded, run_cli
 from trustlint import budgets
 from trustlint.config import ConfigError, load_config
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.hcl_eval import Evaluator, Scope
-from trustlint.frontends.hcl_syntax import parse_hcl, read_body
+from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
+from trustlint.frontends.terraform.hcl_syntax import parse_hcl, read_body
 from trustlint.loading import load_units
 from trustlint.model import Location, Unknown
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hostile_support import GOOD_FINDING, ROBUSTNESS_FIXTURES, new_project, run_cli, scan_project
 
-from trustlint.frontends.hcl_json import decode_json
+from trustlint.frontends.terraform.hcl_json import decode_json
 
 SURROGATES = ROBUSTNESS_FIXTURES / "surrogates"
 

@@ -179,7 +179,7 @@ def _read_tree(
     # The key checks keep each front-end's module unimported until a file
     # could be its format.
     if "format_version" in tree:
-        from trustlint.frontends import tfplan
+        from trustlint.frontends.terraform import plan as tfplan
 
         if tfplan.is_plan(tree):
             return tfplan.read_plan(tree, relative, root, options)
@@ -266,6 +266,6 @@ def _point(relative: str, line: int, column: int) -> Location:
 
 
 def _terraform_files(directory: Path, root: Path) -> list[str]:
-    from trustlint.frontends.tf_files import module_file_names
+    from trustlint.frontends.terraform.files import module_file_names
 
     return [project_path(directory / name, root) for name in module_file_names(directory)]

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from trustlint.frontends.hcl_syntax import Attribute, Block, HclFile, read_body
-from trustlint.frontends.tf_files import is_override
-from trustlint.frontends.tf_json_syntax import JsonSyntaxFile
+from trustlint.frontends.terraform.files import is_override
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, HclFile, read_body
+from trustlint.frontends.terraform.json_syntax import JsonSyntaxFile
 from trustlint.model import Location
 
 ReportError = Callable[[str, Location], None]
@@ -56,7 +56,7 @@ class _Segment:
 def merge_overrides(files: Sequence[HclFile], report: ReportError) -> list[HclFile]:
     """The files of a module with its override files merged into the others.
 
-    `files` come in the order of `tf_files.module_file_names` (overrides last).
+    `files` come in the order of `files.module_file_names` (overrides last).
     Returns the primary files, those holding an overridden block replaced by a
     composed file; override files themselves are not returned.
     """

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from trustlint.frontends.hcl_syntax import HclFile
+from trustlint.frontends.terraform.hcl_syntax import HclFile
 from trustlint.model import Location
 
 _CLOSERS = {"}": "{", "]": "[", ")": "("}

@@ -18,8 +18,8 @@ from tree_sitter import Node
 
 from trustlint import budgets
 from trustlint.budgets import LimitReachedError
-from trustlint.frontends.hcl_functions import FUNCTIONS, Call, apply_function
-from trustlint.frontends.hcl_operations import (
+from trustlint.frontends.terraform.hcl_functions import FUNCTIONS, Call, apply_function
+from trustlint.frontends.terraform.hcl_operations import (
     apply_steps,
     binary_value,
     iteration,
@@ -32,9 +32,14 @@ from trustlint.frontends.hcl_operations import (
     unary_value,
     without_nulls,
 )
-from trustlint.frontends.hcl_syntax import HclFile, decode_escapes, read_body, string_content
-from trustlint.frontends.hcl_templates import TemplateRenderer
-from trustlint.frontends.hcl_values import EvalError, Site, Step, clip, with_null_key
+from trustlint.frontends.terraform.hcl_syntax import (
+    HclFile,
+    decode_escapes,
+    read_body,
+    string_content,
+)
+from trustlint.frontends.terraform.hcl_templates import TemplateRenderer
+from trustlint.frontends.terraform.hcl_values import EvalError, Site, Step, clip, with_null_key
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, Branch, LList, LMap
 

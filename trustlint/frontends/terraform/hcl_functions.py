@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trustlint import budgets
-from trustlint.frontends.hcl_json import decode_json, json_document, locate_plain
-from trustlint.frontends.hcl_operations import (
+from trustlint.frontends.terraform.hcl_json import decode_json, json_document, locate_plain
+from trustlint.frontends.terraform.hcl_operations import (
     lift,
     template_text,
     to_number,
     truth_of,
     values_equal,
 )
-from trustlint.frontends.hcl_syntax import HclFile
-from trustlint.frontends.hcl_values import (
+from trustlint.frontends.terraform.hcl_syntax import HclFile
+from trustlint.frontends.terraform.hcl_values import (
     EncodedJson,
     EvalError,
     LSet,
@@ -35,7 +35,7 @@ from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, LList, LMap
 
 if TYPE_CHECKING:
-    from trustlint.frontends.hcl_eval import Evaluator
+    from trustlint.frontends.terraform.hcl_eval import Evaluator
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from trustlint.frontends.hcl_values import (
+from trustlint.frontends.terraform.hcl_values import (
     HOLE_END,
     HOLE_START,
     EncodedJson,

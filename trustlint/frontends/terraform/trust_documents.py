@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 from trustlint.classify import is_trust_policy
 from trustlint.discover import CANDIDATE_SUFFIXES
-from trustlint.frontends.hcl_json import json_document
-from trustlint.frontends.hcl_values import EvalError, PartialText, Site, Step
+from trustlint.frontends.terraform.hcl_json import json_document
+from trustlint.frontends.terraform.hcl_values import EvalError, PartialText, Site, Step
 from trustlint.model import Location, PolicyDocument, SourceUnit, TrustDocument, Unknown
 from trustlint.policy_reader import read_policy
 from trustlint.tree import Alternatives, LMap
 
 if TYPE_CHECKING:
-    from trustlint.frontends.hcl_syntax import Block
-    from trustlint.frontends.terraform import ModuleScope
+    from trustlint.frontends.terraform.hcl_syntax import Block
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 logger = logging.getLogger(__name__)
 

@@ -13,34 +13,24 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from trustlint.arns import parse_arn
 from trustlint.frontends import LoadOptions
-from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
+from trustlint.frontends.terraform.resources import BUILDERS, Collected
 from trustlint.model import (
     THIS_ACCOUNT,
-    Group,
-    GroupMembership,
     Location,
-    ManagedPolicy,
-    OidcProvider,
-    OrganizationPolicy,
-    PermissionSet,
-    PolicyAttachment,
     PolicyDocument,
     PolicyKind,
     Resource,
-    Role,
     SourceUnit,
     Suppression,
-    TargetKind,
     Text,
     Unknown,
-    User,
     Value,
     generated_name,
 )
@@ -50,6 +40,9 @@ from trustlint.tree import LList, LMap
 _INDEX = re.compile(r"\[[^\]]*\]")
 _MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
 _MODULE_STEP = re.compile(r"^module\.([^.\[]+)(?:\[[^\]]*\])?\.")
+_CONFIGURATION_ONLY = frozenset({"aws_organizations_organization"})
+"""Types of the resource table read from configurations but not from plans: a
+plan's organization does not (yet) make its account the management account."""
 
 
 def is_plan(tree: object) -> bool:
@@ -99,9 +92,9 @@ class _PlanReader:
     def read(self) -> SourceUnit:
         entities = _PlanEntities(self)
         for resource in self._resources():
-            builder = _BUILDERS.get(resource.resource_type)
-            if builder is not None:
-                builder(entities, resource)
+            builder = BUILDERS.get(resource.resource_type)
+            if builder is not None and resource.resource_type not in _CONFIGURATION_ONLY:
+                builder(PlannedResource(entities, resource), entities.collected)
         return entities.unit()
 
     # -- walking the plan --------------------------------------------------------------
@@ -213,11 +206,9 @@ class _PlanReader:
         if not (real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)):
             return blocks
         # Only a plan whose configuration is present needs the HCL parser.
-        from trustlint.frontends import terraform
+        from trustlint.frontends.terraform.module import resource_blocks
 
-        for block, file_path, suppressions in terraform.resource_blocks(
-            directory, self.root, self.options
-        ):
+        for block, file_path, suppressions in resource_blocks(directory, self.root, self.options):
             key = f"{block.labels[0]}.{block.labels[1]}"
             if key not in blocks:
                 blocks[key] = block
@@ -242,14 +233,10 @@ def _modules(root_module: LMap) -> Iterator[LMap]:
 # ---------------------------------------------------------------------------
 
 
-class _PlanEntities(EntityLists):
+class _PlanEntities:
     def __init__(self, reader: _PlanReader) -> None:
-        super().__init__()
         self.reader = reader
-        self.permission_sets: list[tuple[frozenset[str], PermissionSet]] = []
-        self.permission_set_policies: list[tuple[Any, PolicyDocument]] = []
-        self.organization_policies: list[tuple[frozenset[str], OrganizationPolicy]] = []
-        self.organization_targets: list[tuple[Any, Value]] = []
+        self.collected = Collected()
 
     @property
     def partition(self) -> str:
@@ -257,19 +244,23 @@ class _PlanEntities(EntityLists):
 
     def unit(self) -> SourceUnit:
         reader = self.reader
+        collected = self.collected
         permission_sets = []
-        for keys, permission_set in self.permission_sets:
+        for keys, permission_set in collected.permission_sets:
             document = next(
-                (doc for target, doc in self.permission_set_policies if target in keys), None
+                (doc for target, doc, _ in collected.permission_set_policies if target in keys),
+                None,
             )
             if document is not None:
                 permission_set = replace(permission_set, inline_policy=document)
             permission_sets.append(permission_set)
         organization_policies = []
-        for keys, policy in self.organization_policies:
-            targets = tuple(t for policy_key, t in self.organization_targets if policy_key in keys)
+        for keys, policy in collected.organization_policies:
+            targets = tuple(
+                t for policy_key, t, _ in collected.organization_targets if policy_key in keys
+            )
             organization_policies.append(replace(policy, targets=targets))
-        return self.source_unit(
+        return collected.source_unit(
             reader.path,
             "terraform-plan",
             tuple(sorted(reader.paths)),
@@ -366,39 +357,92 @@ def _value(raw: Any, location: Location) -> Value | None:
     return Value(text, location, raw_type(raw))
 
 
-def _build_role(entities: _PlanEntities, item: _PlanResource) -> None:
-    name, path, arn = entities.identity(item, "role")
-    inline_policies = []
-    inline = entities.raw(item, "inline_policy")
-    for index, policy in enumerate(inline if isinstance(inline, LList) else ()):
-        if not isinstance(policy, LMap) or not policy.get("policy"):
-            continue
-        policy_name = policy.get("name")
-        document = entities.policy(
-            item,
-            "inline_policy",
-            "identity",
-            name=policy_name if isinstance(policy_name, str) else None,
-            raw=policy["policy"],
-            location=_inline_policy_location(entities, item, inline, index),
+class PlannedResource:
+    """A resource of the plan, as `resources.BUILDERS` reads it."""
+
+    def __init__(self, entities: _PlanEntities, item: _PlanResource) -> None:
+        self.entities = entities
+        self.item = item
+
+    @property
+    def address(self) -> str:
+        return self.item.address
+
+    def resource(self) -> Resource:
+        return self.entities.resource(self.item)
+
+    def value(self, key: str) -> Value | None:
+        return self.entities.value(self.item, key)
+
+    def values(self, key: str) -> tuple[Value, ...]:
+        return self.entities.values(self.item, key)
+
+    def text(self, key: str) -> Text | None:
+        """The attribute when it is a string; None otherwise (not set, or not known)."""
+        raw = self.entities.raw(self.item, key)
+        return raw if isinstance(raw, str) else None
+
+    def policy(
+        self, key: str, kind: PolicyKind, *, name: Text | None = None
+    ) -> PolicyDocument | None:
+        return self.entities.policy(self.item, key, kind, name=name)
+
+    def identity(self, kind: str) -> tuple[Value, Value | None, Text]:
+        return self.entities.identity(self.item, kind)
+
+    def account(self, arn: Text) -> Text:
+        return self.entities.account_of(arn)
+
+    def partition(self, arn: Text) -> str:
+        return _partition(arn, self.entities.partition)
+
+    def required_name(self) -> Value:
+        item = self.item
+        return self.entities.value(item, "name") or Value(
+            Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
         )
-        if document is not None:
-            inline_policies.append(document)
-    entities.roles.append(
-        Role(
-            resource=entities.resource(item),
-            name=name,
-            path=path,
-            arn=arn,
-            account=entities.account_of(arn),
-            partition=_partition(arn, entities.partition),
-            trust_policy=entities.policy(item, "assume_role_policy", "trust"),
-            inline_policies=tuple(inline_policies),
-            managed_policy_arns=entities.values(item, "managed_policy_arns"),
-            permissions_boundary=entities.value(item, "permissions_boundary"),
-            max_session_duration=entities.value(item, "max_session_duration"),
-        )
-    )
+
+    def name_text(self) -> Text | None:
+        name = self.entities.value(self.item, "name")
+        return name.value if name else None
+
+    def inline_policies(self) -> tuple[PolicyDocument, ...]:
+        entities, item = self.entities, self.item
+        inline_policies = []
+        inline = entities.raw(item, "inline_policy")
+        for index, policy in enumerate(inline if isinstance(inline, LList) else ()):
+            if not isinstance(policy, LMap) or not policy.get("policy"):
+                continue
+            policy_name = policy.get("name")
+            document = entities.policy(
+                item,
+                "inline_policy",
+                "identity",
+                name=policy_name if isinstance(policy_name, str) else None,
+                raw=policy["policy"],
+                location=_inline_policy_location(entities, item, inline, index),
+            )
+            if document is not None:
+                inline_policies.append(document)
+        return tuple(inline_policies)
+
+    def oidc_arn(self, url: Value) -> Text | None:
+        entities = self.entities
+        arn = entities.raw(self.item, "arn")
+        if not isinstance(arn, str) and isinstance(url.value, str):
+            host = url.value.removeprefix("https://")
+            account = entities.reader.account or THIS_ACCOUNT
+            arn = f"arn:{entities.partition}:iam::{account}:oidc-provider/{host}"
+        return arn if isinstance(arn, str | Unknown) else None
+
+    def own_key(self, id_attribute: str) -> Any:
+        """The address and, when the plan knows it, the ARN or id: either may be referred to."""
+        value = self.entities.raw(self.item, id_attribute)
+        address = self.item.address
+        return frozenset({address, value} if isinstance(value, str) else {address})
+
+    def reference(self, key: str, resource_type: str) -> Any:
+        return _target(self.entities, self.item, key, resource_type)
 
 
 def _inline_policy_location(
@@ -423,154 +467,6 @@ def _partition(arn: Text, default: str) -> str:
     return default
 
 
-def _build_user(entities: _PlanEntities, item: _PlanResource) -> None:
-    name, path, arn = entities.identity(item, "user")
-    entities.users.append(
-        User(
-            resource=entities.resource(item),
-            name=name,
-            path=path,
-            arn=arn,
-            account=entities.account_of(arn),
-            partition=_partition(arn, entities.partition),
-            permissions_boundary=entities.value(item, "permissions_boundary"),
-        )
-    )
-
-
-def _build_group(entities: _PlanEntities, item: _PlanResource) -> None:
-    name, path, arn = entities.identity(item, "group")
-    entities.groups.append(
-        Group(
-            resource=entities.resource(item),
-            name=name,
-            path=path,
-            arn=arn,
-            account=entities.account_of(arn),
-            partition=_partition(arn, entities.partition),
-        )
-    )
-
-
-def _build_managed_policy(entities: _PlanEntities, item: _PlanResource) -> None:
-    name, path, arn = entities.identity(item, "policy")
-    entities.managed_policies.append(
-        ManagedPolicy(
-            resource=entities.resource(item),
-            name=name,
-            document=entities.policy(item, "policy", "identity", name=name.value),
-            arn=arn,
-            account=entities.account_of(arn),
-            path=path,
-        )
-    )
-
-
-def _inline_policy_builder(target_kind: TargetKind) -> _Builder:
-    def build(entities: _PlanEntities, item: _PlanResource) -> None:
-        target = entities.value(item, target_kind)
-        if target is None:
-            return
-        name = entities.value(item, "name")
-        entities.attachments.append(
-            PolicyAttachment(
-                resource=entities.resource(item),
-                target_kind=target_kind,
-                target=target,
-                document=entities.policy(
-                    item, "policy", "identity", name=name.value if name else None
-                ),
-            )
-        )
-
-    return build
-
-
-def _attachment_builder(target_kind: TargetKind) -> _Builder:
-    def build(entities: _PlanEntities, item: _PlanResource) -> None:
-        target = entities.value(item, target_kind)
-        if target is None:
-            return
-        entities.attachments.append(
-            PolicyAttachment(
-                resource=entities.resource(item),
-                target_kind=target_kind,
-                target=target,
-                policy_arn=entities.value(item, "policy_arn"),
-            )
-        )
-
-    return build
-
-
-def _build_policy_attachment(entities: _PlanEntities, item: _PlanResource) -> None:
-    policy_arn = entities.value(item, "policy_arn")
-    kinds: tuple[tuple[str, TargetKind], ...] = (
-        ("roles", "role"),
-        ("users", "user"),
-        ("groups", "group"),
-    )
-    for key, target_kind in kinds:
-        for target in entities.values(item, key):
-            entities.attachments.append(
-                PolicyAttachment(entities.resource(item), target_kind, target, policy_arn)
-            )
-
-
-def _build_group_membership(entities: _PlanEntities, item: _PlanResource) -> None:
-    group = entities.value(item, "group")
-    if group is not None:
-        entities.memberships.append(
-            GroupMembership(entities.resource(item), group, entities.values(item, "users"))
-        )
-
-
-def _build_user_group_membership(entities: _PlanEntities, item: _PlanResource) -> None:
-    user = entities.value(item, "user")
-    if user is None:
-        return
-    for group in entities.values(item, "groups"):
-        entities.memberships.append(GroupMembership(entities.resource(item), group, (user,)))
-
-
-def _build_oidc_provider(entities: _PlanEntities, item: _PlanResource) -> None:
-    url = entities.value(item, "url")
-    if url is None:
-        return
-    arn = entities.raw(item, "arn")
-    if not isinstance(arn, str) and isinstance(url.value, str):
-        host = url.value.removeprefix("https://")
-        account = entities.reader.account or THIS_ACCOUNT
-        arn = f"arn:{entities.partition}:iam::{account}:oidc-provider/{host}"
-    entities.oidc_providers.append(
-        OidcProvider(
-            resource=entities.resource(item),
-            url=url,
-            client_ids=entities.values(item, "client_id_list"),
-            arn=arn if isinstance(arn, str | Unknown) else None,
-        )
-    )
-
-
-def _build_permission_set(entities: _PlanEntities, item: _PlanResource) -> None:
-    name = entities.value(item, "name") or Value(
-        Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
-    )
-    permission_set = PermissionSet(
-        entities.resource(item), name, entities.value(item, "session_duration")
-    )
-    arn = entities.raw(item, "arn")
-    keys = frozenset({item.address, arn} if isinstance(arn, str) else {item.address})
-    entities.permission_sets.append((keys, permission_set))
-
-
-def _build_permission_set_policy(entities: _PlanEntities, item: _PlanResource) -> None:
-    document = entities.policy(item, "inline_policy", "identity")
-    if document is not None:
-        target = _target(entities, item, "permission_set_arn", "aws_ssoadmin_permission_set")
-        entities.permission_set_policies.append((target, document))
-
-
 def _target(entities: _PlanEntities, item: _PlanResource, key: str, resource_type: str) -> Any:
     """The ARN or id a resource points at, else the address its configuration names."""
     value = entities.raw(item, key)
@@ -585,48 +481,3 @@ def _target(entities: _PlanEntities, item: _PlanResource, key: str, resource_typ
         return None
     prefix = _MODULE_PREFIX.match(item.address)
     return f"{prefix.group() if prefix else ''}{resource_type}.{match.group(1)}"
-
-
-def _build_organization_policy(entities: _PlanEntities, item: _PlanResource) -> None:
-    policy_type = entities.raw(item, "type")
-    policy_type = policy_type if isinstance(policy_type, str) else "SERVICE_CONTROL_POLICY"
-    kind = ORGANIZATION_POLICY_KINDS.get(policy_type)
-    document = entities.policy(item, "content", kind) if kind is not None else None
-    name = entities.value(item, "name") or Value(
-        Unknown(f"{item.address}.name", item.location, "not set"), item.location, "unknown"
-    )
-    policy_id = entities.raw(item, "id")
-    keys = frozenset({item.address, policy_id} if isinstance(policy_id, str) else {item.address})
-    entities.organization_policies.append(
-        (keys, OrganizationPolicy(entities.resource(item), name, policy_type, document))
-    )
-
-
-def _build_organization_attachment(entities: _PlanEntities, item: _PlanResource) -> None:
-    target = entities.value(item, "target_id")
-    if target is not None:
-        policy = _target(entities, item, "policy_id", "aws_organizations_policy")
-        entities.organization_targets.append((policy, target))
-
-
-_Builder = Callable[[_PlanEntities, _PlanResource], None]
-_BUILDERS: dict[str, _Builder] = {
-    "aws_iam_role": _build_role,
-    "aws_iam_user": _build_user,
-    "aws_iam_group": _build_group,
-    "aws_iam_policy": _build_managed_policy,
-    "aws_iam_role_policy": _inline_policy_builder("role"),
-    "aws_iam_user_policy": _inline_policy_builder("user"),
-    "aws_iam_group_policy": _inline_policy_builder("group"),
-    "aws_iam_role_policy_attachment": _attachment_builder("role"),
-    "aws_iam_user_policy_attachment": _attachment_builder("user"),
-    "aws_iam_group_policy_attachment": _attachment_builder("group"),
-    "aws_iam_policy_attachment": _build_policy_attachment,
-    "aws_iam_group_membership": _build_group_membership,
-    "aws_iam_user_group_membership": _build_user_group_membership,
-    "aws_iam_openid_connect_provider": _build_oidc_provider,
-    "aws_ssoadmin_permission_set": _build_permission_set,
-    "aws_ssoadmin_permission_set_inline_policy": _build_permission_set_policy,
-    "aws_organizations_policy": _build_organization_policy,
-    "aws_organizations_policy_attachment": _build_organization_attachment,
-}

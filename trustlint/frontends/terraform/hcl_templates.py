@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from tree_sitter import Node
 
 from trustlint import budgets
-from trustlint.frontends.hcl_operations import iteration, lift, template_text, truth_of
-from trustlint.frontends.hcl_syntax import decode_escapes
-from trustlint.frontends.hcl_values import (
+from trustlint.frontends.terraform.hcl_operations import iteration, lift, template_text, truth_of
+from trustlint.frontends.terraform.hcl_syntax import decode_escapes
+from trustlint.frontends.terraform.hcl_values import (
     HOLE_END,
     HOLE_START,
     EncodedJson,
@@ -34,7 +34,7 @@ from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives
 
 if TYPE_CHECKING:
-    from trustlint.frontends.hcl_eval import Evaluator
+    from trustlint.frontends.terraform.hcl_eval import Evaluator
 
 
 @dataclass(slots=True)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trustlint.frontends.hcl_syntax import Attribute, Block
-from trustlint.frontends.terraform_providers import (
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block
+from trustlint.frontends.terraform.providers import (
     DEFAULT,
     Providers,
     account_of,
@@ -49,7 +49,7 @@ from trustlint.model import (
 from trustlint.passed import PassedLocation
 
 if TYPE_CHECKING:
-    from trustlint.frontends.terraform import ModuleScope
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 MODULES_JSON = Path(".terraform") / "modules" / "modules.json"
 INSTALLED_DIRECTORY = ".terraform"

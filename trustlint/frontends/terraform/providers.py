@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
-from trustlint.frontends.hcl_syntax import Attribute, Block, read_body
+from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, read_body
 from trustlint.model import THIS_ACCOUNT, Text, Unknown
 from trustlint.tree import LList
 
 if TYPE_CHECKING:
-    from trustlint.frontends.terraform import ModuleScope
+    from trustlint.frontends.terraform.scope import ModuleScope
 
 DEFAULT = "aws"
 _ASSUME_BLOCKS = ("assume_role", "assume_role_with_web_identity")

@@ -17,8 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from trustlint import budgets
-from trustlint.frontends.hcl_operations import template_text, to_number
-from trustlint.frontends.hcl_values import EncodedJson, EvalError, LSet
+from trustlint.frontends.terraform.hcl_operations import template_text, to_number
+from trustlint.frontends.terraform.hcl_values import EncodedJson, EvalError, LSet
 from trustlint.model import Location, Unknown
 from trustlint.tree import Alternatives, LList, LMap
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from trustlint.frontends.hcl_values import (
+from trustlint.frontends.terraform.hcl_values import (
     EncodedJson,
     EvalError,
     LSet,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
-from trustlint.frontends.hcl_syntax import HclFile, parse_hcl
+from trustlint.frontends.terraform.hcl_syntax import HclFile, parse_hcl
 from trustlint.model import Location, Suppression
 from trustlint.suppressions import comment_suppressions
 
