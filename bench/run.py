@@ -446,10 +446,16 @@ def bench_chains(runner: Runner, runs: int) -> ChainResult:
         (f"`paths --to {role}`", trustlint("paths", "--to", role, ".")),
     ]
     cache = runner.work / "cache-chains"
-    rows = []
-    for name, command in commands:
+    for _, command in commands:
         runner.run(command, corpus, cache=cache)
-        rows.append(runner.repeat(name, command, corpus, runs, cache=cache))
+    # Taken in turn, run after run, so that a load that drifts meanwhile (a shared
+    # machine) weighs on every command alike.
+    rows = [Measurement(name) for name, _ in commands]
+    for _ in range(runs):
+        for row, (_, command) in zip(rows, commands, strict=True):
+            row.samples.append(runner.run(command, corpus, cache=cache))
+    for row in rows:
+        print(f"  {row.name}: {row.wall:.3f} s, {row.rss_mb:.0f} MB", flush=True)
     return ChainResult(role, rows)
 
 
