@@ -22,7 +22,10 @@ Measured, per corpus size:
 On the 1,000-file corpus, made a git repository: one-file scans as the
 pre-commit hook runs them (text output, the file passed by name), for a small
 YAML template and a small Terraform file, with a cold (empty) and a warm
-cache. And the import time of `trustlint scan` for one YAML file.
+cache. And the import time of `trustlint scan` for one YAML file. And what role
+chains cost there, warm cache: a full scan with and without TL014 (`--ignore
+TL014`), and `trustlint paths --to ROLE` for the corpus role that the most
+matching grants name (from the generator's manifest).
 
 Python writes no bytecode caches when PYTHONDONTWRITEBYTECODE is set; the
 benchmark unsets it for the measured processes and warms them up once, as an
@@ -164,11 +167,21 @@ def trustlint(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "trustlint", *arguments]
 
 
+def manifest_of(directory: Path) -> Path:
+    """The generator's ground truth for a corpus, kept beside it (never inside)."""
+    return directory.with_suffix(".jsonl")
+
+
 def generate(directory: Path, count: int) -> None:
-    if directory.is_dir() and sum(1 for _ in directory.rglob("*") if _.is_file()) >= count:
+    if (
+        directory.is_dir()
+        and manifest_of(directory).is_file()
+        and sum(1 for _ in directory.rglob("*") if _.is_file()) >= count
+    ):
         return
     shutil.rmtree(directory, ignore_errors=True)
     options = ["--out", str(directory), "--count", str(count), "--seed", str(SEED), "--quiet"]
+    options += ["--manifest", str(manifest_of(directory))]
     subprocess.run([sys.executable, str(GENERATOR), *options], check=True)
 
 
@@ -394,6 +407,58 @@ def bench_pre_commit(runner: Runner, runs: int) -> PreCommitResult:
     )
 
 
+@dataclass
+class ChainResult:
+    role: str
+    rows: list[Measurement]
+
+
+def chain_target(corpus: Path) -> str:
+    """The name of the corpus role that the most matching grants name (ties: by ARN).
+
+    Bare trust documents are left out: they carry no role name to ask for.
+    """
+    records = [json.loads(line) for line in manifest_of(corpus).read_text().splitlines()]
+    roles = {
+        record["arn"]
+        for record in records
+        if record["kind"] == "role" and record.get("style") != "trust-doc"
+    }
+    counts: dict[str, int] = {}
+    for record in records:
+        if record["kind"] == "grant" and record["matching"] and record["target_arn"] in roles:
+            counts[record["target_arn"]] = counts.get(record["target_arn"], 0) + 1
+    arn = min(counts, key=lambda target: (-counts[target], target))
+    return arn.rsplit("/", 1)[1]
+
+
+def bench_chains(runner: Runner, runs: int) -> ChainResult:
+    """What TL014 and `trustlint paths --to` add to a scan, warm cache."""
+    corpus = runner.work / f"corpus-{PRE_COMMIT_SIZE}"
+    generate(corpus, PRE_COMMIT_SIZE)
+    role = chain_target(corpus)
+    print(f"role chains on {PRE_COMMIT_SIZE} files (paths --to {role})", flush=True)
+    sarif = runner.work / "chains.sarif"
+    scan = trustlint("scan", ".", "--format", "sarif", "-o", str(sarif))
+    commands = [
+        ("full scan", scan),
+        ("full scan `--ignore TL014`", [*scan, "--ignore", "TL014"]),
+        (f"`paths --to {role}`", trustlint("paths", "--to", role, ".")),
+    ]
+    cache = runner.work / "cache-chains"
+    for _, command in commands:
+        runner.run(command, corpus, cache=cache)
+    # Taken in turn, run after run, so that a load that drifts meanwhile (a shared
+    # machine) weighs on every command alike.
+    rows = [Measurement(name) for name, _ in commands]
+    for _ in range(runs):
+        for row, (_, command) in zip(rows, commands, strict=True):
+            row.samples.append(runner.run(command, corpus, cache=cache))
+    for row in rows:
+        print(f"  {row.name}: {row.wall:.3f} s, {row.rss_mb:.0f} MB", flush=True)
+    return ChainResult(role, rows)
+
+
 def machine() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     model = platform.processor() or platform.machine()
@@ -422,6 +487,7 @@ def render(
     checks: list[str] | None,
     profiles: list[tuple[str, str]],
     *,
+    chains: ChainResult | None = None,
     checkov_max_files: int = 10000,
     checkov_runs: int = 3,
 ) -> str:
@@ -510,6 +576,24 @@ def render(
             "",
         ]
         lines += [f"- `{name}`: {ms:.1f} ms" for ms, name in pre_commit.imports]
+    if chains is not None:
+        full, without, paths = chains.rows
+        lines += [
+            "",
+            f"## Role chains: TL014 and `trustlint paths` ({PRE_COMMIT_SIZE:,} files, warm cache)",
+            "",
+            f"TL014 adds {(full.wall / without.wall - 1) * 100:+.0f}% to the scan (full scan vs "
+            "`--ignore TL014`); `paths --to` takes "
+            f"{paths.wall / without.wall * 100:.0f}% of the time of a scan without TL014.",
+            "",
+            "| command | median | vs `--ignore TL014` | peak RSS |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {row.name} | {row.wall:.2f} s | {row.wall / without.wall:.2f}x "
+            f"| {row.rss_mb:.0f} MB |"
+            for row in chains.rows
+        ]
     lines += [
         "",
         "## Targets (2 cores)",
@@ -530,6 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="where corpora and caches go (default: temp)")
     parser.add_argument("--output", type=Path, default=REPORT)
     parser.add_argument("--no-pre-commit", action="store_true")
+    parser.add_argument("--no-chains", action="store_true", help="skip the TL014/paths figures")
     parser.add_argument("--profile", action="store_true", help="add cProfile listings")
     parser.add_argument(
         "--checkov",
@@ -578,6 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"checkov on {result.size} files", flush=True)
                 bench_checkov(runner, result, args.checkov_runs, checks, args.checkov or "checkov")
     pre_commit = None if args.no_pre_commit else bench_pre_commit(runner, args.runs)
+    chains = None if args.no_chains else bench_chains(runner, args.runs)
     profiles = []
     if args.profile:
         for size in (1000, PRE_COMMIT_SIZE):
@@ -610,6 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.runs,
         checks,
         profiles,
+        chains=chains,
         checkov_max_files=args.checkov_max_files,
         checkov_runs=args.checkov_runs,
     )

@@ -68,6 +68,36 @@ def test_a_broken_chain_or_a_trusted_third_party_is_no_finding(project: Project,
     assert scan(project, case, strict=True) == []
 
 
+# Each blocked case and its twin differ only in the blocking piece on the intermediate role
+# (vendor-audit): its permissions boundary allows iam:Get*/List* only, where the twin's also
+# allows sts:AssumeRole; an SCP on its account denies sts:AssumeRole on prod roles, where the
+# twin's denies iam:DeleteRole there instead.
+BLOCKED_AND_TWIN = [
+    ("chain_broken_by_permissions_boundary", "chain_within_a_permissions_boundary"),
+    ("chain_broken_by_scp", "chain_past_an_scp_denying_other_actions"),
+]
+
+
+@pytest.mark.parametrize(("blocked", "twin"), BLOCKED_AND_TWIN)
+def test_a_boundary_or_scp_on_the_intermediate_role_breaks_the_chain(
+    project: Project, blocked: str, twin: str
+) -> None:
+    assert scan(project, blocked, strict=True) == []
+
+
+@pytest.mark.parametrize(("blocked", "twin"), BLOCKED_AND_TWIN)
+def test_without_the_blocking_piece_the_same_chain_is_reported(
+    project: Project, blocked: str, twin: str
+) -> None:
+    findings = scan(project, twin)
+    assert [(f.rule_id, f.location.path, f.location.line, f.location.column) for f in findings] == [
+        ("TL014", "prod/admin.yaml", 12, 20)
+    ]
+    assert "-> Role VendorAuditRole (vendor-audit) -> Role ProdAdminRole (prod-admin);" in (
+        findings[0].message
+    )
+
+
 def test_a_cycle_ends_and_each_role_is_reported_once(project: Project) -> None:
     findings = scan(project, "chain_with_a_cycle")
     assert where(findings) == [("warning", "tools/ops_role.yaml", 12, 20)]
