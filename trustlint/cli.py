@@ -385,8 +385,9 @@ def _warn_when_nothing_was_read(paths: Sequence[Path], result: ScanResult) -> No
     Only for directories: pre-commit passes files such as `package.json` that
     are rightly not IaC, and a word for each would be noise.
     """
-    directories = [path for path in paths or [Path(".")] if path.is_dir()]
-    if not directories or len(directories) != len(paths or [Path(".")]):
+    given = paths or [Path(".")]
+    directories = [path for path in given if path.is_dir()]
+    if not directories or len(directories) != len(given):
         return
     if result.units or result.errors or result.findings:
         return

@@ -73,16 +73,6 @@ def _key(location: Location) -> tuple[str, int, int, int, int]:
     return (location.path, location.line, location.column, location.end_line, location.end_column)
 
 
-class UseSite(RelatedLocation):
-    """The related location of a routed finding: where the module uses the value.
-
-    A partial scan of the module's file reports the finding although it is
-    located in the caller (see `touched_paths`).
-    """
-
-    __slots__ = ()
-
-
 def plain(location: Location) -> Location:
     if type(location) is Location:
         return location
@@ -107,7 +97,9 @@ def route(findings: Iterable[Finding]) -> list[Finding]:
                 if location.installed
                 else "the value is used here"
             )
-            use = UseSite(plain(location.used_at), f"{what}, {where}")
+            # Related, so a partial scan of the module's file reports it too
+            # (`results.involved_paths`).
+            use = RelatedLocation(plain(location.used_at), f"{what}, {where}")
             related = (use, *related)
         resource_location = finding.resource_location
         if resource_location is not None:
@@ -123,11 +115,3 @@ def route(findings: Iterable[Finding]) -> list[Finding]:
             finding = replace(finding, resource_location=resource_location)
         routed.append(finding)
     return routed
-
-
-def touched_paths(finding: Finding) -> tuple[str, ...]:
-    """The files a finding is about: its own, and where a module uses the value it reports."""
-    return (
-        finding.location.path,
-        *(r.location.path for r in finding.related if isinstance(r, UseSite)),
-    )

@@ -13,7 +13,7 @@ from typing import TextIO
 from trustlint.findings import Finding
 from trustlint.loading import touches
 from trustlint.report.escaping import for_text, for_text_path
-from trustlint.results import ScanResult
+from trustlint.results import ScanResult, involved_paths
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "note": "\033[36m"}
 _BOLD = "\033[1m"
@@ -83,11 +83,7 @@ def _line(
     message = for_text(finding.message)
     suffix = ""
     if report_paths is not None and not touches((location.path,), report_paths):
-        involved = [
-            related.location.path
-            for related in finding.related
-            if touches((related.location.path,), report_paths)
-        ]
+        involved = [path for path in involved_paths(finding)[1:] if touches((path,), report_paths)]
         if involved:
             named = ", ".join(for_text_path(shown(path)) for path in dict.fromkeys(involved))
             suffix = f" (involves {named})"
