@@ -297,6 +297,13 @@ class ParseCache:
     records: dict[str, Record] = field(default_factory=dict)
     """Source id (project-relative file or module directory) -> record."""
     index_dirty: bool = False
+    indexed: bool = True
+    """The index was read (and is written back). A run that knows its sources
+    from the project index (`trustlint.project_index`) opens the cache without
+    it: hashes are then taken afresh and records neither read nor written."""
+    signatures: dict[str, StatSignature] = field(default_factory=dict)
+    """Project-relative path -> the stat signature its hash in this run belongs to
+    (files changed too recently to trust a signature are left out)."""
     wrote_entries: bool = False
     written_bytes: int = 0
     """What this run wrote to entries: past a tenth of the cap, the cap is enforced at once."""
@@ -318,14 +325,16 @@ class ParseCache:
         signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
         known = self.memo.get(relative)
         if known is not None and known[:4] == signature:
+            self.signatures[relative] = signature
             return known[4]
         digest = content_hash(path)
         if digest is None:
             return None
-        changed = max(info.st_mtime_ns, info.st_ctime_ns)
-        if time.time_ns() - changed > RACY_SECONDS * 1e9:
-            self.memo[relative] = (*signature, digest)
-            self.index_dirty = True
+        if settled(signature):
+            self.signatures[relative] = signature
+            if self.indexed:
+                self.memo[relative] = (*signature, digest)
+                self.index_dirty = True
         elif relative in self.memo:
             del self.memo[relative]
             self.index_dirty = True
@@ -338,7 +347,7 @@ class ParseCache:
         return record if record is not None and record.key == key else None
 
     def remember(self, source: str, record: Record) -> None:
-        if self.records.get(source) != record:
+        if self.indexed and self.records.get(source) != record:
             self.records[source] = record
             self.index_dirty = True
 
@@ -380,6 +389,27 @@ class ParseCache:
         self.wrote_entries = True
         self.written_bytes += len(data)
 
+    # -- other files of the project root (see `trustlint.project_index`)
+
+    def read_companion(self, suffix: str) -> bytes | None:
+        """The bytes of the root's file `<index>-<suffix>`; None when absent or not ours."""
+        try:
+            with open(f"{self.index_path}-{suffix}", "rb") as stream:
+                if not _owned_by_us(os.fstat(stream.fileno())):
+                    return None
+                return stream.read()
+        except OSError:
+            return None
+
+    def write_companion(self, suffix: str, data: bytes) -> None:
+        """Replace the root's file `<index>-<suffix>` whole; never raises."""
+        if not self.writable:
+            return
+        try:
+            self._write(self.index_path.parent, f"{self.index_path.name}-{suffix}", data)
+        except OSError as error:
+            _debug("cannot update the cache: %s", error)
+
     # -- end of run
 
     def close(self) -> None:
@@ -387,7 +417,7 @@ class ParseCache:
         if not self.writable:
             return
         try:
-            if self.index_dirty:
+            if self.index_dirty and self.indexed:
                 index = {
                     "format": CACHE_FORMAT,
                     "namespace": self.namespace,
@@ -504,11 +534,14 @@ def _well_formed(dependencies: Any, listings: Any) -> bool:
     )
 
 
-def open_cache(directory: Path | None, root: Path, namespace: str) -> ParseCache | None:
+def open_cache(
+    directory: Path | None, root: Path, namespace: str, *, index: bool = True
+) -> ParseCache | None:
     """The cache for a run over `root`; None when it is disabled or cannot be used.
 
     `namespace` identifies everything besides a file's path and bytes that
     decides what parsing it gives (version, options); the caller builds it.
+    `index` False: do not read the index (see `ParseCache.indexed`).
     """
     if directory is None:
         return None
@@ -523,11 +556,22 @@ def open_cache(directory: Path | None, root: Path, namespace: str) -> ParseCache
             "and not be writable by others; running uncached\n"
         )
         return None
-    root_id = hashlib.sha256(f"{namespace}\0{os.path.abspath(root)}".encode()).hexdigest()
-    opened = ParseCache(directory, namespace, directory / "index" / root_id[:32])
+    opened = ParseCache(directory, namespace, directory / "index" / root_id(root, namespace))
     opened.writable = _can_write(directory)
-    opened._load_index()
+    opened.indexed = index
+    if index:
+        opened._load_index()
     return opened
+
+
+def root_id(root: Path, namespace: str) -> str:
+    """The name of a project root's index files: one per root and namespace."""
+    return hashlib.sha256(f"{namespace}\0{os.path.abspath(root)}".encode()).hexdigest()[:32]
+
+
+def settled(signature: StatSignature) -> bool:
+    """Whether a file last changed long enough ago for its stat signature to stand for its bytes."""
+    return time.time_ns() - max(signature[1], signature[2]) > RACY_SECONDS * 1e9
 
 
 def prune(directory: Path, limit: int = MAX_CACHE_BYTES) -> None:

@@ -16,6 +16,7 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from trustlint.frontends.terraform.files import is_module_file
 from trustlint.model import Location, ParseError
@@ -39,9 +40,42 @@ class Discovery:
     """Paths that do not exist and directories that cannot be read (TL000)."""
 
 
-def discover(paths: Sequence[Path], root: Path, excludes: Sequence[str]) -> Discovery:
-    """Every candidate under `paths`; explicitly named files are always included."""
-    walker = _Walker(root, excludes)
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What one directory holds that the walk may take, before excludes: names by kind."""
+
+    signature: tuple[int, int, int, int]
+    """The directory's (size, mtime_ns, ctime_ns, inode), taken before it was listed."""
+    virtualenv: bool
+    """It holds `pyvenv.cfg`."""
+    directories: tuple[str, ...]
+    files: tuple[str, ...]
+    """Regular files with a candidate suffix or a Terraform file name."""
+    links: tuple[str, ...]
+
+
+class Listings(Protocol):
+    """Listings kept from an earlier walk (`trustlint.project_index`)."""
+
+    def listing(self, directory: str, signature: tuple[int, int, int, int]) -> Listing | None:
+        """The listing of `directory` (absolute), if it was taken at `signature`."""
+
+    def remember(self, directory: str, listing: Listing) -> None: ...
+
+
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    excludes: Sequence[str],
+    listings: Listings | None = None,
+) -> Discovery:
+    """Every candidate under `paths`; explicitly named files are always included.
+
+    With `listings`, a directory whose stat signature is unchanged since it
+    was last listed is not listed again (adding, removing or renaming an
+    entry changes a directory's mtime).
+    """
+    walker = _Walker(root, excludes, listings)
     for path in paths:
         walker.add(Path(path))
     walker.run()
@@ -137,7 +171,8 @@ class _Link:
 
 
 class _Walker:
-    def __init__(self, root: Path, excludes: Sequence[str]) -> None:
+    def __init__(self, root: Path, excludes: Sequence[str], listings: Listings | None) -> None:
+        self.listings = listings
         self.root = Path(os.path.abspath(root))
         self.root_real = os.path.realpath(root)
         self.excludes = _Excludes(excludes)
@@ -185,38 +220,52 @@ class _Walker:
             return
         self.visited.add(directory.real)
         try:
-            with os.scandir(directory.shown) as scan:
-                entries = sorted(scan, key=lambda entry: entry.name)
+            listing = self._listing(directory.shown)
         except OSError as error:
             self._error(
                 directory.relative,
                 f"cannot read directory {directory.relative}: {_reason(error)}",
             )
             return
-        if not directory.explicit and any(e.name == _VIRTUALENV_MARKER for e in entries):
+        if not directory.explicit and listing.virtualenv:
             return
         cdk_output = os.path.basename(directory.shown) == _CDK_OUTPUT
         subdirectories: list[_Directory] = []
-        for entry in entries:
-            relative = _join(directory.relative, entry.name)
-            if cdk_output and entry.name.startswith(_CDK_ASSET_PREFIX):
+        for name in listing.directories:
+            relative = _join(directory.relative, name)
+            if name in DEFAULT_EXCLUDED_DIRECTORIES or self._skipped(name, relative, cdk_output):
                 continue
-            if self.excludes.match(relative):
-                continue
-            try:
-                if entry.is_symlink():
-                    self.links.append(_Link(entry.path, relative, directory.real))
-                elif entry.is_dir(follow_symlinks=False):
-                    if entry.name not in DEFAULT_EXCLUDED_DIRECTORIES:
-                        real = os.path.join(directory.real, entry.name)
-                        subdirectories.append(_Directory(entry.path, real, relative, False))
-                elif entry.is_file(follow_symlinks=False) and _is_wanted(entry.name):
-                    real = os.path.join(directory.real, entry.name)
-                    self._file(entry.path, real, directory.real)
-            except OSError:  # pragma: no cover - the entry vanished during the walk
-                continue
+            real = os.path.join(directory.real, name)
+            shown = os.path.join(directory.shown, name)
+            subdirectories.append(_Directory(shown, real, relative, False))
+        for name in listing.files:
+            relative = _join(directory.relative, name)
+            if not self._skipped(name, relative, cdk_output):
+                shown = os.path.join(directory.shown, name)
+                self._file(shown, os.path.join(directory.real, name), directory.real)
+        for name in listing.links:
+            relative = _join(directory.relative, name)
+            if not self._skipped(name, relative, cdk_output):
+                shown = os.path.join(directory.shown, name)
+                self.links.append(_Link(shown, relative, directory.real))
         # Popped from the end: reversed keeps the walk in name order.
         self.pending.extend(reversed(subdirectories))
+
+    def _skipped(self, name: str, relative: str, cdk_output: bool) -> bool:
+        return (cdk_output and name.startswith(_CDK_ASSET_PREFIX)) or self.excludes.match(relative)
+
+    def _listing(self, directory: str) -> Listing:
+        """What `directory` holds, from the kept listings when it is unchanged since."""
+        info = os.stat(directory)
+        signature = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        if self.listings is not None:
+            kept = self.listings.listing(directory, signature)
+            if kept is not None:
+                return kept
+        listing = list_directory(directory, signature)
+        if self.listings is not None:
+            self.listings.remember(directory, listing)
+        return listing
 
     def _follow(self, link: _Link) -> None:
         try:
@@ -245,6 +294,28 @@ class _Walker:
 
     def _error(self, relative: str, message: str) -> None:
         self.errors.append(ParseError(message, Location(relative, 1, 1, 1, 2)))
+
+
+def list_directory(directory: str, signature: tuple[int, int, int, int]) -> Listing:
+    """What `directory` holds that a walk may take; `signature` is its stat, taken before."""
+    directories: list[str] = []
+    files: list[str] = []
+    links: list[str] = []
+    virtualenv = False
+    with os.scandir(directory) as scan:
+        entries = sorted(scan, key=lambda entry: entry.name)
+    for entry in entries:
+        virtualenv = virtualenv or entry.name == _VIRTUALENV_MARKER
+        try:
+            if entry.is_symlink():
+                links.append(entry.name)
+            elif entry.is_dir(follow_symlinks=False):
+                directories.append(entry.name)
+            elif entry.is_file(follow_symlinks=False) and _is_wanted(entry.name):
+                files.append(entry.name)
+        except OSError:  # pragma: no cover - the entry vanished during the walk
+            continue
+    return Listing(signature, virtualenv, tuple(directories), tuple(files), tuple(links))
 
 
 def _suffix(name: str) -> str:

@@ -87,7 +87,13 @@ def run_scan(options: ScanOptions) -> ScanResult:
     frozen = False
     try:
         checked, errors = _load(
-            scan_paths, root, config, cache_dir, focus=report_paths, visit=unit_checks
+            scan_paths,
+            root,
+            config,
+            cache_dir,
+            focus=report_paths,
+            visit=unit_checks,
+            context=unit_checks.context,
         )
         units = [unit for unit, _ in checked]
         unit_findings = [found for _, found in checked]
@@ -158,6 +164,15 @@ class UnitChecks:
             if self.strict:
                 findings.extend(_limit_notes(unit))
         return for_graph(unit), dump_model(route(findings))
+
+    def context(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
+        """What a partial scan keeps of a unit holding none of its files: what the graph reads."""
+        from trustlint.pruning import for_graph
+
+        return for_graph(unit), _NO_FINDINGS
+
+
+_NO_FINDINGS = dump_model([])
 
 
 def _limit_notes(unit: SourceUnit) -> list[Finding]:
@@ -244,13 +259,37 @@ def _load(
     *,
     focus: set[str] | None,
     visit: Visit[T],
+    context: Visit[T] | None = None,
 ) -> tuple[list[tuple[SourceUnit, T]], list[ParseError]]:
     """Discover, load and visit; with `focus`, only the units that bear on findings there."""
     from trustlint.discover import discover
     from trustlint.loading import visit_units
 
     excludes = list(config.root_excludes)
-    discovery = discover(paths, root, excludes)
+    project = None
+    if cache_dir is not None:
+        from trustlint.loading import namespace
+        from trustlint.project_index import open_project_index, walk_id
+
+        walk = walk_id(paths, excludes)
+        project = open_project_index(cache_dir, root, namespace(config.load_options), walk)
+    if project is not None and focus is not None and context is not None:
+        from trustlint.loading import visit_project
+
+        visited = visit_project(
+            project,
+            root,
+            config.load_options,
+            visit=visit,
+            focus=focus,
+            account_for_path=config.account_for_path,
+            context=context,
+        )
+        if visited is not None:
+            return visited, []
+    discovery = discover(paths, root, excludes, project)
+    if project is not None and (discovery.errors or not all(p.is_dir() for p in paths)):
+        project.walk_complete = False  # what the walk found is not only what its listings hold
     units = visit_units(
         discovery.files,
         discovery.terraform_dirs,
@@ -260,6 +299,8 @@ def _load(
         cache_dir=cache_dir,
         focus=focus,
         account_for_path=config.account_for_path,
+        context=context,
+        project=project,
     )
     return units, list(discovery.errors)
 

@@ -62,7 +62,11 @@ from trustlint.model import PolicyDocument, SourceUnit, Text, Value
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from trustlint.project_index import ProjectIndex, SourceState
 
+
+_CONTEXT = "-context"
+"""Suffix of the cache key under which `finish_context` keeps what `context` kept of a unit."""
 PARALLEL_THRESHOLD = 20
 """Fewest sources to parse before a process pool pays for itself. Starting a
 pool of two forked workers and shipping the units back costs about 40 ms;
@@ -143,6 +147,8 @@ def visit_units(
     cache_dir: Path | None = None,
     focus: Collection[str] | None = None,
     account_for_path: AccountForPath | None = None,
+    context: Visit[T] | None = None,
+    project: ProjectIndex | None = None,
 ) -> list[tuple[SourceUnit, T]]:
     """Load as `load_units` does, handing each unit to `visit` as soon as it is loaded.
 
@@ -152,8 +158,26 @@ def visit_units(
     must then be picklable, and only what it keeps comes back); with `focus`,
     only the related units are visited, once they are known. The parse cache
     always stores whole units.
+
+    With `focus`, `context(unit)` (when given) is what is kept of a related
+    unit that holds none of the focused paths instead of `visit(unit)`. It
+    must depend on the unit alone: the parse cache keeps its result, so a
+    warm partial scan reads that, not the whole unit. `project` (the project
+    index, see `trustlint.project_index`) lets a partial scan take unchanged
+    sources from it, and is brought up to date by every run.
     """
-    loaded = _load(files, terraform_dirs, root, options, cache_dir, focus, account_for_path, visit)
+    loaded = _load(
+        files,
+        terraform_dirs,
+        root,
+        options,
+        cache_dir,
+        focus,
+        account_for_path,
+        visit,
+        context=context,
+        project=project,
+    )
     return cast("list[tuple[SourceUnit, T]]", loaded)
 
 
@@ -166,6 +190,9 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
     focus: Collection[str] | None,
     account_for_path: AccountForPath | None,
     visit: Visit[Any] | None,
+    *,
+    context: Visit[Any] | None = None,
+    project: ProjectIndex | None = None,
 ) -> list[tuple[SourceUnit, Any]]:
     relative = _Relative(root)
     sources = [Source(*relative(f), module=False) for f in files]
@@ -173,6 +200,7 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
     slots = [_Slot(source) for source in sources]
     cache = open_cache(cache_dir, root, namespace(options)) if cache_dir is not None else None
     loading = _Loading(root, options, cache, visit, focus=focus is not None)
+    loading.keep_summaries = project is not None
     try:
         if cache is not None:
             with _no_collection():
@@ -181,18 +209,166 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
                     loading.visit_early(slot)
         loading.parse([slot for slot in slots if not slot.found])
         chosen: Iterable[_Slot] = slots
+        focused: Collection[str] = ()
         if focus is not None:
-            indexes = related([slot.links for slot in slots], focus, account_for_path)
-            chosen = [slots[index] for index in indexes]
+            from trustlint.graph.link_index import LinkIndex
+            from trustlint.graph.link_index import related as related_sources
+
+            index = LinkIndex.build({slot.source.relative: slot.links for slot in slots})
+            if project is not None:
+                project.links = index
+            wanted = related_sources(index, focus, account_for_path)
+            focused = index.touching(focus) if context is not None else ()
+            chosen = [slot for slot in slots if slot.source.relative in wanted]
         loaded = []
         for slot in chosen:
-            kept = loading.finish(slot)
+            if context is not None and focus is not None and slot.source.relative not in focused:
+                kept = loading.finish_context(slot, context)
+            else:
+                kept = loading.finish(slot)
             if kept is not None:
                 loaded.append(kept)
+        if project is not None and cache is not None:
+            walked = [
+                (slot.source.relative, slot.source.module, os.fspath(slot.source.path))
+                for slot in slots
+            ]
+            project.save(_project_states(slots, cache, root, project), walked)
         return _roots(_without_nested_templates(loaded))
     finally:
         if cache is not None:
             cache.close()
+
+
+def visit_project(
+    project: ProjectIndex,
+    root: Path,
+    options: LoadOptions,
+    *,
+    visit: Visit[T],
+    focus: Collection[str],
+    account_for_path: AccountForPath | None,
+    context: Visit[T],
+) -> list[tuple[SourceUnit, T]] | None:
+    """`visit_units` for a partial scan, from the project index; None when it cannot tell.
+
+    Only what changed since the index was written is looked up (and parsed
+    if need be); the related units of the rest come from the cache by the
+    keys the index holds, what `context` kept of them when they are not
+    focused. No other source becomes an object: the cost is a stat per
+    directory and file of the project, then that of the units loaded.
+    """
+    walked = project.walk()
+    if walked is None:
+        return None
+    from trustlint.graph.link_index import related as related_sources
+
+    cache = project.cache
+    loading = _Loading(root, options, cache, visit, focus=True)
+    loading.keep_summaries = True
+    states: dict[str, SourceState] = {}
+    changed: dict[str, _Slot] = {}
+    try:
+        with _no_collection():
+            for source, module, path in walked:
+                state = project.unchanged(source)
+                if state is not None:
+                    states[source] = state
+                    continue
+                slot = changed[source] = _Slot(Source(Path(path), source, module))
+                _look_up(slot, cache, root, loading.sharing, links=True)
+        loading.parse([slot for slot in changed.values() if not slot.found])
+        index = project.links
+        present = {source for source, _, _ in walked}
+        gone = [source for source in index.sources if source not in present]
+        index.update({source: slot.links for source, slot in changed.items()}, gone)
+        wanted = related_sources(index, focus, account_for_path)
+        focused = index.touching(focus)
+        loaded = []
+        for source, module, path in walked:
+            if source not in wanted:
+                continue
+            chosen = changed.get(source)
+            if chosen is None:
+                chosen = _Slot(Source(Path(path), source, module))
+                chosen.adopt(states[source])
+            if source in focused:
+                kept = loading.finish(chosen)
+            else:
+                kept = loading.finish_context(chosen, context)
+            if kept is not None:
+                loaded.append(kept)
+        project.save(
+            _walked_states(walked, states, changed, cache=cache, root=root, project=project), walked
+        )
+        return cast("list[tuple[SourceUnit, T]]", _roots(_without_nested_templates(loaded)))
+    finally:
+        cache.close()
+
+
+def _walked_states(
+    walked: Sequence[tuple[str, bool, str]],
+    states: dict[str, SourceState],
+    changed: dict[str, _Slot],
+    *,
+    cache: ParseCache,
+    root: Path,
+    project: ProjectIndex,
+) -> Iterator[tuple[str, SourceState | None, bytes | None]]:
+    """Each walked source's state and links: kept where unchanged, taken afresh where not."""
+    links = project.links
+    for source, _, _ in walked:
+        slot = changed.get(source)
+        if slot is None:
+            yield source, states[source], links.summary(source)
+        else:
+            yield source, _source_state(slot, cache, root, project), _summary(slot)
+
+
+def _project_states(
+    slots: Sequence[_Slot], cache: ParseCache, root: Path, project: ProjectIndex
+) -> Iterator[tuple[str, SourceState | None, bytes | None]]:
+    """Each source's state for the project index, and its links (None where not known)."""
+    for slot in slots:
+        yield slot.source.relative, _source_state(slot, cache, root, project), _summary(slot)
+
+
+def _summary(slot: _Slot) -> bytes | None:
+    if slot.summary is not None:
+        return slot.summary
+    return slot.links_.dump() if slot.links_ is not None else None
+
+
+def _source_state(
+    slot: _Slot, cache: ParseCache, root: Path, project: ProjectIndex
+) -> SourceState | None:
+    """What the project index keeps of a source read the normal way this run; None: not settled."""
+    from trustlint.project_index import SourceState
+
+    source = slot.source
+    if slot.key is None or slot.dependencies is None or not slot.cached:
+        return None
+    files: list[tuple[str, str]] = []
+    directories = [os.fspath(source.path)] if source.module else []
+    if source.module:
+        names = _module_files(source.path)
+        files += [(_join(source.relative, n), os.path.join(source.path, n)) for n in names]
+    else:
+        files.append((source.relative, os.fspath(source.path)))
+    files += [(dep, os.path.join(root, dep)) for dep, _ in slot.dependencies]
+    directories += [os.path.normpath(os.path.join(root, d)) for d, _ in slot.listings]
+    checks = []
+    for relative, path in files:
+        signature = cache.signatures.get(relative)
+        if signature is None:
+            return None
+        checks.append((path, signature))
+    for directory in directories:
+        signature = project.directory_signature(directory)
+        if signature is None:
+            return None
+        checks.append((directory, signature))
+    return SourceState(slot.key, slot.dependencies, slot.listings, tuple(checks))
 
 
 def _without_nested_templates(loaded: list[tuple[SourceUnit, Any]]) -> list[tuple[SourceUnit, Any]]:
@@ -300,6 +476,13 @@ class _Slot:
     visited: tuple[SourceUnit, Any] | None = None
     reads: ReadLog | None = None
     """The hashes of the bytes the unit was parsed from (see `parsed_key`)."""
+    dependencies: Dependencies | None = None
+    listings: Listings = ()
+    """What the unit read beyond its key (known once its entry or record is)."""
+    cached: bool = False
+    """The parse cache holds the unit under `key` (found there, or stored by this run)."""
+    state: SourceState | None = None
+    """The project index's state of the source, when it was taken from there unchanged."""
 
     @property
     def found(self) -> bool:
@@ -313,6 +496,14 @@ class _Slot:
             else:
                 self.links_ = unit_links(self.unit)
         return self.links_
+
+    def adopt(self, state: SourceState) -> None:
+        """Take the source as the project index knows it: its entry is in the cache, unread."""
+        self.state = state
+        self.key = state.key
+        self.record = Record(state.key, state.dependencies, state.listings, b"")
+        self.dependencies, self.listings = state.dependencies, state.listings
+        self.cached = True
 
     def set_unit(
         self, unit: SourceUnit | None, payload: bytes | None = None, reads: ReadLog | None = None
@@ -346,6 +537,8 @@ class _Loading:
         """Visit each unit as soon as it is loaded (a full scan), not once chosen."""
         self.sharing = Sharing()
         """What the units unpickled here share (they stay in memory to the end of the scan)."""
+        self.keep_summaries = False
+        """Keep each source's links summary (for the project index)."""
 
     def visit_early(self, slot: _Slot) -> None:
         if self.eager and slot.unit is not None:
@@ -391,7 +584,7 @@ class _Loading:
             _store(slot, self.cache, self.root)
         if slot.unit is not None or slot.visited is not None:
             slot.payload = None  # the unit (or what a visit kept) is here: drop its pickle
-        if not self.focus:
+        if not self.focus and not self.keep_summaries:
             slot.summary = slot.links_ = None  # links serve the cache index and `related` only
 
     def _visit_in_pool(self, slots: Sequence[_Slot], workers: int) -> list[_Slot]:
@@ -459,6 +652,26 @@ class _Loading:
             return unit, None
         return self.visit(unit)
 
+    def finish_context(self, slot: _Slot, context: Visit[Any]) -> tuple[SourceUnit, Any] | None:
+        """What `context` keeps of a chosen source's unit: from the cache when kept before."""
+        cache = self.cache
+        key = f"{slot.key}{_CONTEXT}" if cache is not None and slot.cached else None
+        if cache is not None and key is not None:
+            entry = cache.get(key)
+            if entry is not None:
+                with _no_collection(), contextlib.suppress(Exception):
+                    kept: tuple[SourceUnit, Any] | None = load_model(entry.payload, self.sharing)
+                    return kept
+        if slot.unit is None:
+            with _no_collection():
+                self._materialise(slot)
+        unit, slot.unit = slot.unit, None
+        kept = None if unit is None else context(unit)
+        if cache is not None and key is not None and slot.cached:
+            with contextlib.suppress(Exception):
+                cache.put(key, Entry(dump_model(kept)))
+        return kept
+
     def _materialise(self, slot: _Slot) -> None:
         """Make the unit of a found source: unpickle its payload or cache entry, else parse it."""
         if slot.payload is not None:
@@ -475,6 +688,7 @@ class _Loading:
                 slot.unit = entry.unit(self.sharing)
                 return
         # Removed or damaged since the index was read (a concurrent prune).
+        slot.cached = False
         record = cache is not None
         slot.set_unit(*_load_here(slot.source, self.root, self.options, record=record))
         self._store(slot)
@@ -495,6 +709,9 @@ def _look_up(slot: _Slot, cache: ParseCache, root: Path, sharing: Sharing, *, li
             pass
         else:
             slot.record = record
+            slot.summary = record.summary
+            slot.dependencies, slot.listings = record.dependencies, record.listings
+            slot.cached = True
             return
     entry = cache.get(slot.key)
     if entry is None or not _still_valid(entry.dependencies, entry.listings, cache, root):
@@ -503,9 +720,11 @@ def _look_up(slot: _Slot, cache: ParseCache, root: Path, sharing: Sharing, *, li
         slot.set_unit(entry.unit(sharing))
     except Exception:  # a damaged entry is a miss; this run rewrites it
         return
+    slot.summary = slot.links.dump()
+    slot.dependencies, slot.listings = entry.dependencies, entry.listings
+    slot.cached = True
     cache.remember(
-        source.relative,
-        Record(slot.key, entry.dependencies, entry.listings, slot.links.dump()),
+        source.relative, Record(slot.key, entry.dependencies, entry.listings, slot.summary)
     )
 
 
@@ -572,8 +791,10 @@ def _store(slot: _Slot, cache: ParseCache, root: Path) -> None:
             _debug("cannot cache %s", source.relative, exc_info=True)
             return
     cache.put(slot.key, Entry(slot.payload, dependencies, listings))
-    summary = slot.summary if slot.summary is not None else slot.links.dump()
-    cache.remember(source.relative, Record(slot.key, dependencies, listings, summary))
+    slot.summary = slot.summary if slot.summary is not None else slot.links.dump()
+    slot.dependencies, slot.listings = dependencies, listings
+    slot.cached = cache.writable
+    cache.remember(source.relative, Record(slot.key, dependencies, listings, slot.summary))
 
 
 def _dependencies(
@@ -908,65 +1129,13 @@ def related(
 
     `tests/cli/test_partial_scan.py` checks this against full scans of a
     generated corpus; a change to how the graph joins units must keep it true.
+    `trustlint.graph.link_index` answers it from maps of names to units.
     """
-    chosen = [i for i, link in enumerate(links) if touches(link.paths, focus)]
-    if not chosen:
-        return []
-    focused_patterns = {pattern for i in chosen for pattern in links[i].patterns}
-    if "*:*" in focused_patterns:
-        return list(range(len(links)))
-    defined: set[str] = set().union(*(link.defines for link in links))
-    selected = set(chosen)
-    selected.update(i for i, link in enumerate(links) if link.universal)
-    wanted: set[str] = set().union(*(links[i].names for i in chosen))
-    if focused_patterns:
-        matcher = _matcher(focused_patterns)
-        wanted.update(name for name in defined if matcher.match(name))
-    wanted &= defined
-    selected.update(i for i, link in enumerate(links) if link.shares_a_name(wanted))
-    trusted = set().union(*(links[i].trusted_accounts for i in chosen))
-    if trusted:
-        selected.update(_maybe_in_accounts(links, trusted, account_for_path))
-    followed = {name for name in wanted if not name.startswith("role:")}
-    targeted: set[str] = set()
-    fresh = selected
-    while fresh:
-        # Users, groups and policies are followed to every unit naming them;
-        # targets of attachments and memberships to the units defining them.
-        names = set().union(*(links[i].followable for i in fresh)) & defined
-        names -= followed
-        targets = set().union(*(links[i].targets for i in fresh)) & defined
-        targets -= targeted
-        followed |= names
-        targeted |= targets
-        fresh = {
-            index
-            for index, link in enumerate(links)
-            if index not in selected
-            and (link.shares_a_name(names) or not link.defines.isdisjoint(targets))
-        }
-        selected |= fresh
-    return sorted(selected)
+    from trustlint.graph.link_index import LinkIndex, positional
+    from trustlint.graph.link_index import related as related_sources
 
-
-def _maybe_in_accounts(
-    links: Sequence[Links], accounts: set[str], account_for_path: AccountForPath | None
-) -> list[int]:
-    """Units that may be in one of `accounts`, if any unit certainly is; else none."""
-    configured = [_configured_account(link, account_for_path) for link in links]
-    present = {
-        account
-        for link, config in zip(links, configured, strict=True)
-        for account in (*link.accounts, *([config] if config else []))
-        if account in accounts
-    }
-    if not present:
-        return []
-    return [
-        index
-        for index, (link, config) in enumerate(zip(links, configured, strict=True))
-        if link.accounts & present or (not link.stated and config in (None, *present))
-    ]
+    chosen = related_sources(LinkIndex.build(positional(links)), focus, account_for_path)
+    return sorted(int(source) for source in chosen)
 
 
 def _configured_account(link: Links, account_for_path: AccountForPath | None) -> str | None:
