@@ -359,7 +359,7 @@ def _scan_paths(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         baseline=baseline,
     )
-    with _progress():
+    with contextlib.nullcontext() if args.quiet else _progress():
         result = run_scan(options)
     if not args.quiet:
         _warn_when_nothing_was_read(args.paths, result)
@@ -424,15 +424,26 @@ def _report(args: argparse.Namespace, result: ScanResult, findings: list[Finding
     _write(render_text(result, findings, colour=colour, summary=not args.quiet), output)
 
 
+PROGRESS_AFTER_SECONDS = 2.0
+"""How long a scan runs before the progress line appears."""
+
+
 @contextlib.contextmanager
 def _progress() -> Iterator[None]:
     """A progress line on stderr once a scan has run two seconds, on a terminal only.
 
-    Never in CI logs (`CI` set) or under pre-commit (stderr is not a terminal
-    there), where a line rewritten with carriage returns is only noise.
+    Never in CI logs (`CI` set) or under pre-commit, where a line rewritten
+    with carriage returns is only noise: pre-commit gives its hooks a
+    pseudo-terminal when it prints in colour, so `PRE_COMMIT` (which it sets
+    for every hook) is what tells.
     """
     isatty = getattr(sys.stderr, "isatty", None)
-    if not (isatty and isatty()) or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+    quiet_places = ("CI", "PRE_COMMIT")
+    if (
+        not (isatty and isatty())
+        or any(os.environ.get(name) for name in quiet_places)
+        or os.environ.get("TERM") == "dumb"
+    ):
         yield
         return
     import threading
@@ -443,7 +454,7 @@ def _progress() -> Iterator[None]:
     shown = threading.Event()
 
     def show() -> None:
-        if done.wait(2.0):
+        if done.wait(PROGRESS_AFTER_SECONDS):
             return
         while not done.is_set():
             shown.set()

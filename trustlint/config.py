@@ -195,7 +195,12 @@ def _read_raw(path: Path) -> tuple[Any, str]:
     try:
         data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None)
+        if mark is None or not problem:
+            raise ConfigError(f"{path}: invalid YAML: {error}") from None
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}"
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
     return ({} if data is None else data), text
 
 
@@ -238,12 +243,16 @@ def _most_specific(error: Any) -> Any:
     """For `oneOf`/`anyOf`, the alternative the value came closest to satisfying.
 
     "is not valid under any of the given schemas" names no problem; the
-    alternative of the value's own type (an object for an object) does.
+    alternative of the value's own type (an object for an object) does. An
+    alternative that fails only because the value is not of its type is left
+    out; if every one does, `_problem` names the types.
     """
     while error.validator in ("oneOf", "anyOf") and error.context:
         same_type = [
-            sub for sub in error.context if sub.validator != "type" and len(sub.relative_path) > 0
-        ] or [sub for sub in error.context if sub.validator != "type"]
+            sub
+            for sub in error.context
+            if not (sub.validator == "type" and sub.instance is error.instance)
+        ]
         if not same_type:
             break
         from jsonschema.exceptions import best_match
@@ -260,7 +269,34 @@ _PATTERN_MEANING = {
 }
 
 
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "empty",
+}
+
+
 def _problem(error: Any) -> str:
+    instance = error.instance
+    if error.validator == "type" and isinstance(instance, int) and not isinstance(instance, bool):
+        expected = error.validator_value
+        if expected == "string" or (isinstance(expected, list) and "string" in expected):
+            # YAML reads an unquoted account id as a number (and one with a
+            # leading 0 as octal), so its digits are not what was written.
+            return f"{instance} is a number; write it in quotes ('{instance}')"
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        types: list[str] = []
+        for sub in error.context:
+            expected = sub.validator_value if sub.validator == "type" else None
+            for name in [expected] if isinstance(expected, str) else expected or []:
+                if _TYPE_NAMES.get(name, name) not in types:
+                    types.append(_TYPE_NAMES.get(name, name))
+        if types:
+            return f"{_quoted(instance)} is not {' or '.join(types)}"
     if error.validator == "additionalProperties":
         return str(error.message).replace("Additional properties are not allowed", "unknown key")
     if error.validator == "propertyNames":

@@ -33,7 +33,18 @@ from conftest import FIXTURES, REPO
         ("accounts:\n  organization_id: o-12\n", "'o-12' is not an organization id"),
         ("rules:\n  TL099: {enabled: false}\n", "rules.TL099: 'TL099' is not a rule id"),
         ("rules:\n  TL1: {enabled: false}\n", "rules: 'TL1' is not a rule id such as TL001"),
-        ("rules: [oops\n", "invalid YAML"),
+        ("rules: [oops\n", ".trustlint.yaml:2:1: invalid YAML: did not find expected ',' or ']'"),
+        # YAML reads an unquoted account id as a number (a leading 0 as octal).
+        (
+            "accounts:\n  internal: [111111111111]\n",
+            "accounts.internal.0: 111111111111 is a number; write it in quotes ('111111111111')",
+        ),
+        (
+            "accounts:\n  internal: {11111: security}\n",
+            "accounts.internal: 11111 is a number; write it in quotes ('11111')",
+        ),
+        ("accounts:\n  internal: 5\n", "accounts.internal: 5 is not a mapping or a list"),
+        ("accounts:\n  organization_id: 5\n", "organization_id: 5 is not a string or a list"),
     ],
 )
 def test_an_invalid_config_is_exit_2_naming_the_key_and_the_problem(
