@@ -368,7 +368,7 @@ def _source_state(
         if signature is None:
             return None
         checks.append((directory, signature))
-    return SourceState(slot.key, slot.dependencies, slot.listings, tuple(checks))
+    return SourceState.of(slot.key, slot.dependencies, slot.listings, checks)
 
 
 def _without_nested_templates(loaded: list[tuple[SourceUnit, Any]]) -> list[tuple[SourceUnit, Any]]:

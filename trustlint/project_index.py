@@ -21,14 +21,17 @@ signature is kept only when its file last changed more than
 `cache.RACY_SECONDS` before it was taken (a change within the timestamp
 granularity could leave it unchanged). Whatever is not trusted goes the
 normal way through the parse cache, and the index is rewritten. The file
-carries a BLAKE2 checksum and its shape is checked when read: a damaged or
+carries a checksum and its shape is checked when read: a damaged or
 foreign index is ignored (and rewritten whole), never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,20 +42,22 @@ from trustlint.cache import (
     Listings,
     ParseCache,
     StatSignature,
-    _decode_index,
-    _encode_index,
-    _well_formed,
     open_cache,
     settled,
 )
 from trustlint.discover import Listing, list_directory
 from trustlint.graph.link_index import LinkIndex
 
-PROJECT_INDEX_FORMAT = 1
+PROJECT_INDEX_FORMAT = 2
 """Bump when the layout below changes."""
 
-Checks = tuple[tuple[str, StatSignature], ...]
-"""Absolute path -> the stat signature it had when the source was read."""
+_MAGIC = b"TLP\x01"
+_HEADER = struct.Struct("<4sI")
+"""Magic, CRC-32 of the marshalled index that follows: it is rewritten whole by
+`os.replace`, so the check is for a damaged file, and CRC-32 reads the 3.7 MB
+index of a 3,000-file project in 1 ms where BLAKE2 took 5-7."""
+_SIGNATURE = struct.Struct("<4q")
+"""A stat signature packed: an index of thousands of them loads as one bytes object."""
 WalkedSource = tuple[str, bool, str]
 """A source as a walk found it: project-relative id, module or not, absolute path."""
 
@@ -64,9 +69,23 @@ class SourceState:
     key: str
     dependencies: Dependencies
     listings: Listings
-    checks: Checks
-    """Every file and directory that decides the unit: its own files, the
-    files it read beyond them, and the directories whose listing it depends on."""
+    paths: tuple[str, ...]
+    """Every file and directory that decides the unit (absolute): its own
+    files, the files it read beyond them, the directories whose listing it
+    depends on."""
+    signatures: bytes
+    """Their stat signatures when the source was read, packed."""
+
+    @classmethod
+    def of(
+        cls,
+        key: str,
+        dependencies: Dependencies,
+        listings: Listings,
+        checks: Sequence[tuple[str, StatSignature]],
+    ) -> SourceState:
+        packed = b"".join(_SIGNATURE.pack(*signature) for _, signature in checks)
+        return cls(key, dependencies, listings, tuple(path for path, _ in checks), packed)
 
 
 def walk_id(paths: Sequence[Path], excludes: Sequence[str]) -> str:
@@ -120,7 +139,7 @@ class ProjectIndex:
         if data is None:
             return
         try:
-            index = _decode_index(data)
+            index = _decode(data)
             if (
                 type(index) is not dict
                 or index.get("format") != PROJECT_INDEX_FORMAT
@@ -219,21 +238,24 @@ class ProjectIndex:
         if kept is None:
             return None
         try:
-            key, dependencies, listings, checks = kept
-            if type(key) is not str or not _well_formed(dependencies, listings):
+            key, dependencies, listings, paths, signatures = kept
+            if type(key) is not str or type(signatures) is not bytes:
                 return None
-            for path, signature in checks:
+            now = []
+            for path in paths:
                 seen = self.listings.get(path)
                 if seen is not None:
-                    if seen[0] != signature:
-                        return None
+                    now.append(_SIGNATURE.pack(*seen[0]))
                     continue
                 info = os.stat(path)
-                if (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) != signature:
-                    return None
-        except (OSError, TypeError, ValueError):
+                now.append(
+                    _SIGNATURE.pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                )
+            if b"".join(now) != signatures:
+                return None
+        except (OSError, TypeError, ValueError, struct.error):
             return None
-        return SourceState(key, dependencies, listings, checks)
+        return SourceState(key, dependencies, listings, paths, signatures)
 
     # -- writing
 
@@ -254,7 +276,13 @@ class ProjectIndex:
         links = self.links
         for source, state, summary in states:
             if state is not None and summary is not None:
-                new_states[source] = (state.key, state.dependencies, state.listings, state.checks)
+                new_states[source] = (
+                    state.key,
+                    state.dependencies,
+                    state.listings,
+                    state.paths,
+                    state.signatures,
+                )
             if summary is None:
                 continue
             present.add(source)
@@ -283,7 +311,20 @@ class ProjectIndex:
             "walk_sources": walk,
             "links": links.dump(),
         }
-        self.cache.write_companion(self._suffix, _encode_index(index))
+        self.cache.write_companion(self._suffix, _encode(index))
+
+
+def _encode(index: dict[str, Any]) -> bytes:
+    body = marshal.dumps(index)
+    return _HEADER.pack(_MAGIC, zlib.crc32(body)) + body
+
+
+def _decode(data: bytes) -> Any:
+    magic, checksum = _HEADER.unpack_from(data)
+    body = memoryview(data)[_HEADER.size :]
+    if magic != _MAGIC or zlib.crc32(body) != checksum:
+        raise ValueError("the project index is damaged")
+    return marshal.loads(body)
 
 
 def _names(*groups: Any) -> bool:

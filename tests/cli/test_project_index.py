@@ -1,0 +1,250 @@
+"""The project index: a warm one-file scan looks at what changed, and is never fooled.
+
+After a run, a partial scan takes every unchanged source from the project
+index (`trustlint.project_index`): it neither hashes nor looks up the others,
+and of the related ones it reads what the graph needs. Every case below
+changes the project behind the index's back and checks that the warm partial
+scan reports exactly what an uncached one does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, REPO, Project
+
+from trustlint import loading
+from trustlint.engine import ScanOptions, run_scan
+from trustlint.findings import Finding
+
+PARTIAL = FIXTURES / "cli" / "partial_scan"
+GRANT = "app/grant_on_role_whose_trust_does_not_admit_it.yaml"
+TARGET = "platform/role_trusting_only_ec2.yaml"
+UNRELATED = "unrelated/wildcard_trust.yaml"
+FILLER = 30
+"""Unrelated templates besides the fixture's: more than the pool threshold."""
+SOURCES = FILLER + 6
+"""With the fixture's five templates and its `.trustlint.yaml` (a candidate like any YAML)."""
+
+
+def where(findings: list[Finding]) -> list[tuple[str, str, int, int]]:
+    return sorted(
+        (f.rule_id, f.location.path, f.location.line, f.location.column) for f in findings
+    )
+
+
+def partial(root: Path, name: str, *, use_cache: bool = True) -> list[tuple[str, str, int, int]]:
+    return where(run_scan(ScanOptions(paths=(root / name,), use_cache=use_cache)).active)
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust stat signatures of files written a moment ago (the tests write and rescan at once)."""
+    monkeypatch.setattr("trustlint.cache.RACY_SECONDS", 0)
+
+
+@pytest.fixture
+def repository(project: Project, settled_at_once: None) -> Project:
+    for entry in PARTIAL.iterdir():
+        project.copy(entry)
+    for number in range(FILLER):
+        project.write(
+            f"team{number % 3}/service_{number:02d}.yaml",
+            ROLE.format(name=f"service-{number:02d}", service="lambda.amazonaws.com"),
+        )
+    return project
+
+
+ROLE = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: {name}
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: {service}}}
+            Action: sts:AssumeRole
+"""
+
+
+@pytest.fixture
+def looked_up(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The sources a run looks up one by one in the parse cache."""
+    seen: list[str] = []
+    original = loading._look_up
+
+    def counting(slot: loading._Slot, *args: object, **kwargs: object) -> None:
+        seen.append(slot.source.relative)
+        original(slot, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loading, "_look_up", counting)
+    yield seen
+
+
+def test_a_warm_partial_scan_looks_up_only_what_changed(
+    repository: Project, looked_up: list[str]
+) -> None:
+    root = repository.root
+    expected = partial(root, GRANT, use_cache=False)
+    assert expected == [("TL004", GRANT, 20, 27)]
+    partial(root, GRANT)  # cold: every source is looked up, and the index written
+    assert len(looked_up) == SOURCES
+    looked_up.clear()
+    assert partial(root, GRANT) == expected
+    assert looked_up == []
+    (root / UNRELATED).write_text((root / UNRELATED).read_text() + "\n")
+    assert partial(root, GRANT) == expected
+    assert looked_up == [UNRELATED]
+
+
+def test_a_full_scan_writes_the_index_a_partial_scan_then_uses(
+    repository: Project, looked_up: list[str]
+) -> None:
+    root = repository.root
+    run_scan(ScanOptions(paths=(root,)))
+    looked_up.clear()
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    assert looked_up == []
+
+
+def test_the_trust_edited_in_place_is_read_again(repository: Project) -> None:
+    root = repository.root
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    target = root / TARGET
+    fixed = target.read_text().replace(
+        "Principal: {Service: ec2.amazonaws.com}",
+        "Principal: {AWS: arn:aws:iam::111111111111:role/caller}",
+    )
+    target.write_text(fixed)
+    warm = partial(root, TARGET)
+    assert warm == partial(root, TARGET, use_cache=False)
+    assert [rule for rule, *_ in warm] == ["TL002"]  # the grant works now: no TL004
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_is_still_seen(repository: Project) -> None:
+    # Size and mtime can be put back; the inode change time cannot.
+    root = repository.root
+    grant = root / GRANT
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    before = grant.stat()
+    text = grant.read_text()
+    changed = text.replace("role/deploy-target", "role/deploy-targex")
+    assert len(changed) == len(text)
+    grant.write_text(changed)
+    os.utime(grant, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert partial(root, GRANT) == partial(root, GRANT, use_cache=False)
+    assert partial(root, GRANT) != [("TL004", GRANT, 20, 27)]
+
+
+def test_a_grant_added_in_a_new_directory_is_found(repository: Project) -> None:
+    root = repository.root
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    second = repository.copy(root / GRANT, "late/second_grant.yaml")
+    second.write_text(second.read_text().replace("RoleName: caller", "RoleName: caller-two"))
+    expected = partial(root, TARGET, use_cache=False)
+    assert ("TL004", "late/second_grant.yaml", 20, 27) in expected
+    assert partial(root, TARGET) == expected
+
+
+def test_a_removed_grant_drops_its_finding(repository: Project) -> None:
+    root = repository.root
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    (root / GRANT).unlink()
+    assert partial(root, TARGET) == partial(root, TARGET, use_cache=False) == []
+
+
+def test_a_renamed_directory_is_walked_again(repository: Project) -> None:
+    root = repository.root
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    shutil.move(root / "app", root / "apps")
+    moved = GRANT.replace("app/", "apps/", 1)
+    assert partial(root, TARGET) == partial(root, TARGET, use_cache=False)
+    assert partial(root, TARGET) == [("TL004", moved, 20, 27)]
+
+
+def test_a_file_replaced_by_renaming_over_it_is_read_again(repository: Project) -> None:
+    # Editors save by writing a new file and renaming it over the old one.
+    root = repository.root
+    assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
+    grant = root / GRANT
+    replacement = grant.with_name("grant.tmp")
+    replacement.write_text(grant.read_text().replace("role/deploy-target", "role/other"))
+    os.replace(replacement, grant)
+    assert partial(root, TARGET) == partial(root, TARGET, use_cache=False) == []
+
+
+def test_a_damaged_index_is_ignored_and_rewritten(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    (index,) = (tmp_path / "cache" / "index").glob("*-project-*")
+    data = bytearray(index.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    index.write_bytes(bytes(data))
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert len(looked_up) == SOURCES  # nothing was taken from it
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert looked_up == []  # the rewritten one is used
+
+
+def test_a_truncated_index_is_ignored(repository: Project, tmp_path: Path) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    (index,) = (tmp_path / "cache" / "index").glob("*-project-*")
+    index.write_bytes(index.read_bytes()[:100])
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+
+
+def test_what_the_graph_reads_of_a_related_unit_is_kept(
+    repository: Project, tmp_path: Path
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    kept = list((tmp_path / "cache" / "units").glob("*-context"))
+    assert len(kept) == 1  # the related unit (the granted role), not the focused one
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+
+
+def test_a_changed_file_within_the_racy_window_is_not_trusted(
+    repository: Project, looked_up: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    monkeypatch.setattr("trustlint.cache.RACY_SECONDS", 3600)
+    (root / UNRELATED).write_text((root / UNRELATED).read_text() + "\n")
+    looked_up.clear()
+    partial(root, GRANT)
+    assert UNRELATED in looked_up
+    looked_up.clear()
+    partial(root, GRANT)
+    assert UNRELATED in looked_up  # its new signature was too fresh to keep
+
+
+def test_the_hook_command_gives_the_same_answer_warm(project: Project, tmp_path: Path) -> None:
+    for entry in PARTIAL.iterdir():
+        project.copy(entry)
+    command = [sys.executable, "-m", "trustlint", "scan", "--format", "json", TARGET]
+    environment = {**os.environ, "TRUSTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    environment["PYTHONPATH"] = str(REPO)
+    runs = [
+        subprocess.run(
+            command, cwd=project.root, env=environment, capture_output=True, text=True, check=False
+        )
+        for _ in range(3)
+    ]
+    assert [run.returncode for run in runs] == [1, 1, 1]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    assert GRANT in runs[2].stdout
+    assert list((tmp_path / "cache" / "index").glob("*-project-*"))
