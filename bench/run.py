@@ -558,7 +558,7 @@ def render(
             "",
             "`trustlint scan FILE` with text output. The whole repository is read so that",
             "cross-file rules see it, but only the units that can bear on findings in FILE",
-            "are loaded (`trustlint.loading.related`); a cold cache parses every file once.",
+            "are loaded (`trustlint.graph.links.related`); a cold cache parses every file once.",
             "",
             "| file | cache | median | peak RSS |",
             "|---|---|---:|---:|",

@@ -17,7 +17,8 @@ from trustlint.cache import dump_model, load_model
 from trustlint.checks import GRAPH_RULES
 from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import Finding, Level
-from trustlint.loading import Visit, touches
+from trustlint.graph.links import touches
+from trustlint.loading import Visit
 from trustlint.merging import merge_findings
 from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
@@ -132,7 +133,7 @@ class UnitChecks:
     """The checks that look at one unit at a time, run on each unit as it is loaded.
 
     A `visit_units` visitor (so it runs in the parse workers when there are
-    some): what the trust graph needs of the unit (`pruning.for_graph`), so
+    some): what the trust graph needs of the unit (`graph.pruning.for_graph`), so
     that a scan never holds every unit whole, and the unit's findings,
     pickled (about half the size) until the graph checks are done. They are
     the findings these checks give on the whole project: none of them looks
@@ -148,7 +149,7 @@ class UnitChecks:
 
     def __call__(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
         from trustlint.checks import CheckContext, unit_checks
-        from trustlint.pruning import for_graph
+        from trustlint.graph.pruning import for_graph
 
         findings: list[Finding] = []
         if self.report_paths is None or touches(unit.paths, self.report_paths):
@@ -179,7 +180,7 @@ def _graph_findings(
     units: list[SourceUnit], config: Config, options: ScanOptions, rule_ids: Sequence[str]
 ) -> list[Finding]:
     """The findings of the checks that join units through the trust graph."""
-    from trustlint.pruning import graph_may_find
+    from trustlint.graph.pruning import graph_may_find
 
     selected = [rule_id for rule_id in rule_ids if rule_id in GRAPH_RULES]
     # Declared boundaries (TL014) judge trust policies alone, grants or not.

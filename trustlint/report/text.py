@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from trustlint.findings import Finding
-from trustlint.loading import touches
+from trustlint.graph.links import touches
 from trustlint.report.escaping import for_text, for_text_path
 from trustlint.results import ScanResult, involved_paths
 
