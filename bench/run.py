@@ -76,7 +76,7 @@ _FLOOR = """
 import sys
 from pathlib import Path
 from trustlint.discover import discover
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.loading import load_units
 root = Path(sys.argv[1]).resolve()
 found = discover([root], root, [])

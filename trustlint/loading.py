@@ -50,8 +50,8 @@ from trustlint.cache import (
     load_unit,
     open_cache,
 )
+from trustlint.config import LoadOptions
 from trustlint.discover import project_path
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import ReadLog, recording_reads
 from trustlint.frontends.terraform.files import TFVARS_SUFFIXES, is_module_file, module_file_names
 from trustlint.graph.links import Links, related, unit_links

@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, Project
 
-from trustlint.config import load_config
+from trustlint.config import LoadOptions, load_config
 from trustlint.discover import discover
 from trustlint.engine import ScanOptions, ScanResult, involved_paths, run_scan
 from trustlint.findings import Finding
-from trustlint.frontends import LoadOptions
 from trustlint.graph.links import Links, related
 from trustlint.loading import load_units
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from terraform_helpers import load, role, span, trust
 
+from trustlint.config import LoadOptions
 from trustlint.discover import discover, project_path
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.terraform.files import is_override, module_file_names
 from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trustlint.config import LoadOptions
 from trustlint.discover import project_path
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.cfn_intrinsics import Resolver, intrinsic_name
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.yaml_loader import (

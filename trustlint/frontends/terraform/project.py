@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from trustlint.config import LoadOptions
 from trustlint.discover import project_path
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.terraform.files import is_json_syntax, module_files
 from trustlint.frontends.terraform.hcl_eval import EvalBudget
