@@ -484,6 +484,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from trustlint.engine import ScanOptions, run_scan
     from trustlint.project import Project
+    from trustlint.project_paths import real_project_path
     from trustlint.report.graph_export import render_graph
 
     _check_paths(args.paths)
@@ -493,16 +494,12 @@ def _graph(args: argparse.Namespace) -> int:
         ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
     )
     units = result.units
-    named = {_project_path(path, result.root) for path in args.paths if path.is_file()}
+    named = {real_project_path(path, result.root) for path in args.paths if path.is_file()}
     if named:
         units = [unit for unit in units if named & {unit.unit, *unit.paths}]
     project = Project(units, result.config)
     _write(render_graph(project, args.format, result.active), args.output)
     return EXIT_OK
-
-
-def _project_path(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _paths(args: argparse.Namespace) -> int:

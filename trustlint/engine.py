@@ -7,7 +7,6 @@ result into output and an exit code.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from trustlint.merging import merge_findings
 from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
+from trustlint.project_paths import real_project_path
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
 from trustlint.suppressions import apply_suppressions, unusable_suppressions
 
@@ -76,7 +76,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # Files named explicitly (pre-commit passes the changed ones): load the
         # whole project so cross-file rules see the rest, report on these only.
         project_dir = config.directory or git_root(start)
-        report_paths = {_relative(path, root) for path in paths}
+        report_paths = {real_project_path(path, root) for path in paths}
         if project_dir is not None and _is_within(project_dir.resolve(), root):
             scan_paths = [
                 project_dir,
@@ -123,7 +123,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         report_paths=None if report_paths is None else frozenset(report_paths),
     )
     if options.baseline is not None:
-        scope = [_relative(path, root) for path in paths]
+        scope = [real_project_path(path, root) for path in paths]
         _apply_baseline(result, options.baseline, scope)
     return result
 
@@ -216,7 +216,7 @@ def _anchor(config: Config, root: Path) -> Config:
     directory = config.directory
     if directory is None or not _is_within(directory.resolve(), root):
         return config
-    base = _relative(directory, root)
+    base = real_project_path(directory, root)
     return replace(config, base="" if base == "." else base)
 
 
@@ -231,10 +231,6 @@ def _common_root(root: Path, paths: Sequence[Path]) -> Path:
 
 def _is_within(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
-
-
-def _relative(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _load(

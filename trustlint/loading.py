@@ -51,11 +51,11 @@ from trustlint.cache import (
     open_cache,
 )
 from trustlint.config import LoadOptions
-from trustlint.discover import project_path
 from trustlint.frontends.source_text import ReadLog, recording_reads
 from trustlint.frontends.terraform.files import TFVARS_SUFFIXES, is_module_file, module_file_names
 from trustlint.graph.links import Links, related, unit_links
 from trustlint.model import SourceUnit
+from trustlint.project_paths import project_path
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
