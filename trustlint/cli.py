@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from trustlint import __version__
 from trustlint.report.escaping import for_text
+from trustlint.report.graph_formats import GRAPH_FORMATS, PATHS_FORMATS
 
 if TYPE_CHECKING:
     from trustlint.findings import Finding
@@ -30,7 +31,6 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 SCAN_FORMATS = ("text", "json", "sarif", "github")
-GRAPH_FORMATS = ("mermaid", "dot", "json")
 
 
 class UsageError(Exception):
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", parents=[common], help="write the trust graph")
     graph.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    graph.add_argument("--format", choices=GRAPH_FORMATS, default="mermaid")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default=GRAPH_FORMATS[0])
     graph.add_argument("-o", "--output", type=Path)
     graph.add_argument("--config", type=Path)
     graph.add_argument("--no-cache", action="store_true")
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PRINCIPAL",
         help="an ARN, a 12-digit account id, a service or an identity provider",
     )
-    paths.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
+    paths.add_argument("--format", choices=PATHS_FORMATS, default=PATHS_FORMATS[0])
     paths.add_argument("--max-hops", type=int, default=5, metavar="N", help="default 5")
     paths.add_argument("-o", "--output", type=Path)
     paths.add_argument("--config", type=Path)
