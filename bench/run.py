@@ -76,7 +76,7 @@ _FLOOR = """
 import sys
 from pathlib import Path
 from trustlint.discover import discover
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.loading import load_units
 root = Path(sys.argv[1]).resolve()
 found = discover([root], root, [])
@@ -558,7 +558,7 @@ def render(
             "",
             "`trustlint scan FILE` with text output. The whole repository is read so that",
             "cross-file rules see it, but only the units that can bear on findings in FILE",
-            "are loaded (`trustlint.loading.related`); a cold cache parses every file once.",
+            "are loaded (`trustlint.graph.links.related`); a cold cache parses every file once.",
             "",
             "| file | cache | median | peak RSS |",
             "|---|---|---:|---:|",

@@ -43,7 +43,7 @@ for path in (REPO, REPO / "tests" / "robustness"):
 
 
 def _fuzz_options() -> Any:
-    from trustlint.frontends import LoadOptions
+    from trustlint.config import LoadOptions
 
     return LoadOptions(max_evaluation_seconds=FUZZ_OPTIONS_SECONDS)
 

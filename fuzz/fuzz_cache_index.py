@@ -34,7 +34,7 @@ TOKENS = (b"\x00", b"\xff", b"TLI\x01", b"\xfa", b"\xe9", b"(", b")", b"s", b"z"
 
 def build() -> Target:
     from trustlint import cache
-    from trustlint.frontends import LoadOptions
+    from trustlint.config import LoadOptions
     from trustlint.loading import load_units
 
     workspace = Workspace()

@@ -59,6 +59,13 @@ def parse_arn(text: str) -> Arn | None:
     return Arn(partition, service, region, account, resource_type, path, name)
 
 
+def principal_name(arn: Arn) -> str | None:
+    """The name of the role or user an ARN names: for `assumed-role/ROLE/SESSION`, ROLE."""
+    if arn.resource_type == "assumed-role" and arn.name is not None:
+        return arn.name.split("/", 1)[0]
+    return arn.name
+
+
 def role_arn(partition: str, account: str, path: str, name: str) -> str:
     """The ARN of an IAM role; `path` is `/` or `/a/b/`."""
     return f"arn:{partition}:iam::{account}:role{path}{name}"

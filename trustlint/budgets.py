@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.model import Location, ParseError, SourceUnit
 
 _TIME_LIMIT = "limits.max_evaluation_seconds"

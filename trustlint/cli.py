@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from trustlint import __version__
 from trustlint.report.escaping import for_text
+from trustlint.report.graph_formats import GRAPH_FORMATS, PATHS_FORMATS
 
 if TYPE_CHECKING:
     from trustlint.findings import Finding
@@ -30,7 +31,6 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 SCAN_FORMATS = ("text", "json", "sarif", "github")
-GRAPH_FORMATS = ("mermaid", "dot", "json")
 
 
 class UsageError(Exception):
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", parents=[common], help="write the trust graph")
     graph.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    graph.add_argument("--format", choices=GRAPH_FORMATS, default="mermaid")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default=GRAPH_FORMATS[0])
     graph.add_argument("-o", "--output", type=Path)
     graph.add_argument("--config", type=Path)
     graph.add_argument("--no-cache", action="store_true")
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PRINCIPAL",
         help="an ARN, a 12-digit account id, a service or an identity provider",
     )
-    paths.add_argument("--format", choices=("text", "json", "mermaid"), default="text")
+    paths.add_argument("--format", choices=PATHS_FORMATS, default=PATHS_FORMATS[0])
     paths.add_argument("--max-hops", type=int, default=5, metavar="N", help="default 5")
     paths.add_argument("-o", "--output", type=Path)
     paths.add_argument("--config", type=Path)
@@ -495,6 +495,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from trustlint.engine import ScanOptions, run_scan
     from trustlint.project import Project
+    from trustlint.project_paths import real_project_path
     from trustlint.report.graph_export import render_graph
 
     _check_paths(args.paths)
@@ -504,16 +505,12 @@ def _graph(args: argparse.Namespace) -> int:
         ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
     )
     units = result.units
-    named = {_project_path(path, result.root) for path in args.paths if path.is_file()}
+    named = {real_project_path(path, result.root) for path in args.paths if path.is_file()}
     if named:
         units = [unit for unit in units if named & {unit.unit, *unit.paths}]
     project = Project(units, result.config)
     _write(render_graph(project, args.format, result.active), args.output)
     return EXIT_OK
-
-
-def _project_path(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _paths(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from trustlint.frontends.terraform.files import is_module_file
 from trustlint.model import Location, ParseError
+from trustlint.project_paths import is_inside, project_path
 
 CANDIDATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 DEFAULT_EXCLUDED_DIRECTORIES = frozenset(
@@ -84,21 +85,6 @@ def discover(
         terraform_dirs=sorted(walker.terraform_dirs.values()),
         errors=sorted(walker.errors, key=lambda error: (error.location.path, error.message)),
     )
-
-
-def project_path(path: Path, root: Path) -> str:
-    """`path` relative to `root` with forward slashes (`.` for the root itself).
-
-    A path reached through a symlinked working directory is matched on its real
-    path; a path outside the root stays absolute rather than climbing out with `..`.
-    """
-    for candidate, base in (
-        (os.path.abspath(path), os.path.abspath(root)),
-        (os.path.realpath(path), os.path.realpath(root)),
-    ):
-        if _inside(candidate, base):
-            return Path(os.path.relpath(candidate, base)).as_posix()
-    return Path(os.path.abspath(path)).as_posix()
 
 
 def is_excluded(relative: str, excludes: Sequence[str]) -> bool:
@@ -278,7 +264,7 @@ class _Walker:
         if not is_directory and not (stat.S_ISREG(target.st_mode) and _is_wanted(link.shown)):
             return
         real = os.path.realpath(link.shown)
-        if not _inside(real, self.root_real):
+        if not is_inside(real, self.root_real):
             return
         if is_directory:
             self.pending.append(_Directory(link.shown, real, link.relative, explicit=False))
@@ -329,10 +315,6 @@ def _is_wanted(name: str) -> bool:
 
 def _join(directory: str, name: str) -> str:
     return name if directory == "." else f"{directory}/{name}"
-
-
-def _inside(path: str, base: str) -> bool:
-    return path == base or path.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _reason(error: OSError) -> str:

@@ -7,7 +7,6 @@ result into output and an exit code.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,11 +16,13 @@ from trustlint.cache import dump_model, load_model
 from trustlint.checks import GRAPH_RULES
 from trustlint.config import Config, default_cache_dir, find_config, load_config
 from trustlint.findings import Finding, Level
-from trustlint.loading import Visit, touches
+from trustlint.graph.links import touches
+from trustlint.loading import Visit
 from trustlint.merging import merge_findings
 from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
+from trustlint.project_paths import real_project_path
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
 from trustlint.suppressions import apply_suppressions, unusable_suppressions
 
@@ -75,7 +76,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # Files named explicitly (pre-commit passes the changed ones): load the
         # whole project so cross-file rules see the rest, report on these only.
         project_dir = config.directory or git_root(start)
-        report_paths = {_relative(path, root) for path in paths}
+        report_paths = {real_project_path(path, root) for path in paths}
         if project_dir is not None and _is_within(project_dir.resolve(), root):
             scan_paths = [
                 project_dir,
@@ -128,7 +129,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         report_paths=None if report_paths is None else frozenset(report_paths),
     )
     if options.baseline is not None:
-        scope = [_relative(path, root) for path in paths]
+        scope = [real_project_path(path, root) for path in paths]
         _apply_baseline(result, options.baseline, scope)
     return result
 
@@ -138,7 +139,7 @@ class UnitChecks:
     """The checks that look at one unit at a time, run on each unit as it is loaded.
 
     A `visit_units` visitor (so it runs in the parse workers when there are
-    some): what the trust graph needs of the unit (`pruning.for_graph`), so
+    some): what the trust graph needs of the unit (`graph.pruning.for_graph`), so
     that a scan never holds every unit whole, and the unit's findings,
     pickled (about half the size) until the graph checks are done. They are
     the findings these checks give on the whole project: none of them looks
@@ -154,7 +155,7 @@ class UnitChecks:
 
     def __call__(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
         from trustlint.checks import CheckContext, unit_checks
-        from trustlint.pruning import for_graph
+        from trustlint.graph.pruning import for_graph
 
         findings: list[Finding] = []
         if self.report_paths is None or touches(unit.paths, self.report_paths):
@@ -167,7 +168,7 @@ class UnitChecks:
 
     def context(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
         """What a partial scan keeps of a unit holding none of its files: what the graph reads."""
-        from trustlint.pruning import for_graph
+        from trustlint.graph.pruning import for_graph
 
         return for_graph(unit), _NO_FINDINGS
 
@@ -194,7 +195,7 @@ def _graph_findings(
     units: list[SourceUnit], config: Config, options: ScanOptions, rule_ids: Sequence[str]
 ) -> list[Finding]:
     """The findings of the checks that join units through the trust graph."""
-    from trustlint.pruning import graph_may_find
+    from trustlint.graph.pruning import graph_may_find
 
     selected = [rule_id for rule_id in rule_ids if rule_id in GRAPH_RULES]
     # Declared boundaries (TL014) judge trust policies alone, grants or not.
@@ -230,7 +231,7 @@ def _anchor(config: Config, root: Path) -> Config:
     directory = config.directory
     if directory is None or not _is_within(directory.resolve(), root):
         return config
-    base = _relative(directory, root)
+    base = real_project_path(directory, root)
     return replace(config, base="" if base == "." else base)
 
 
@@ -245,10 +246,6 @@ def _common_root(root: Path, paths: Sequence[Path]) -> Path:
 
 def _is_within(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
-
-
-def _relative(path: Path, root: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
 def _load(

@@ -80,14 +80,16 @@ _ORG_KEYS = frozenset({"aws:principalorgid", "aws:sourceorgid"})
 # --- actions -----------------------------------------------------------------
 
 
+def glob_regex(pattern: str) -> str:
+    """An IAM wildcard pattern (`*`, `?`, nothing else special) as a regular expression."""
+    return "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+
+
 @lru_cache(maxsize=4096)
 def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile(
-        "".join(
-            ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-        ),
-        re.IGNORECASE | re.DOTALL,
-    )
+    return re.compile(glob_regex(pattern), re.IGNORECASE | re.DOTALL)
 
 
 def wildcard_match(pattern: str, text: str) -> bool:
@@ -101,10 +103,7 @@ def wildcard_match_case_sensitive(pattern: str, text: str) -> bool:
     """`StringLike` / `ArnLike` semantics: wildcards, case-sensitive."""
     if "*" not in pattern and "?" not in pattern:
         return pattern == text
-    regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.fullmatch(regex, text, re.DOTALL) is not None
+    return re.fullmatch(glob_regex(pattern), text, re.DOTALL) is not None
 
 
 def _any_pattern_matches(patterns: Iterable[Value], action: str) -> bool | None:
@@ -273,7 +272,8 @@ def narrows(condition: Condition) -> bool | None:
     return result
 
 
-def _has_wildcard(text: str) -> bool:
+def has_wildcard(text: str) -> bool:
+    """Whether IAM would read `*` or `?` in the text as a wildcard."""
     return "*" in text or "?" in text
 
 
@@ -289,20 +289,20 @@ def names_callers(key: str, text: str) -> bool:
     if not text:
         return False
     if key in _ACCOUNT_KEYS or key in _ORG_KEYS:
-        return not _has_wildcard(text)
+        return not has_wildcard(text)
     if key in ("aws:principalorgpaths", "aws:sourceorgpaths"):
         org = text.split("/", 1)[0]
-        return bool(org) and not _has_wildcard(org)
+        return bool(org) and not has_wildcard(org)
     if key in _ACCOUNT_BEARING_KEYS:
         parts = text.split(":")
         if len(parts) < 5:
-            return not _has_wildcard(text)
+            return not has_wildcard(text)
         account = parts[4]
         if account:
-            return not _has_wildcard(account)
+            return not has_wildcard(account)
         # An ARN without an account field (an S3 bucket) names a resource,
         # not a caller; with a wildcard it names nothing in particular.
-        return not _has_wildcard(text)
+        return not has_wildcard(text)
     return False
 
 
@@ -371,7 +371,7 @@ def has_external_id(statement: Statement) -> bool | None:
             return True
         # Without wildcards StringLike is StringEquals; with one, any id passes.
         if operator == "StringLike" and all(
-            v.text is None or (v.text and not _has_wildcard(v.text)) for v in values
+            v.text is None or (v.text and not has_wildcard(v.text)) for v in values
         ):
             return True
     if any(isinstance(c.key, Unknown) for c in statement.conditions):

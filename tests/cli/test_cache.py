@@ -17,7 +17,8 @@ from conftest import FIXTURES, REPO
 
 import trustlint.loading
 from trustlint import cache
-from trustlint.frontends import LoadOptions, dispatch
+from trustlint.config import LoadOptions
+from trustlint.frontends import dispatch
 from trustlint.loading import Source, load_units
 from trustlint.model import Location, ParseError, SourceUnit
 

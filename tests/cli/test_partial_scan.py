@@ -1,7 +1,7 @@
 """Partial scans (pre-commit passes the changed files): cross-file findings in those files.
 
 The whole project is read, but only the units that can bear on findings in
-the named files are loaded (`trustlint.loading.related`); a partial scan must
+the named files are loaded (`trustlint.graph.links.related`); a partial scan must
 report exactly what a full scan reports for those files: every finding located
 in them or with a related location in them.
 """
@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, REPO, Project
 
-from trustlint.config import load_config
+from trustlint.config import LoadOptions, load_config
 from trustlint.discover import discover
 from trustlint.engine import ScanOptions, ScanResult, involved_paths, run_scan
 from trustlint.findings import Finding
-from trustlint.frontends import LoadOptions
-from trustlint.loading import Links, load_units, related
+from trustlint.graph.links import Links, related
+from trustlint.loading import load_units
 
 PARTIAL = FIXTURES / "cli" / "partial_scan"
 GRANT = "app/grant_on_role_whose_trust_does_not_admit_it.yaml"

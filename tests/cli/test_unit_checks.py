@@ -16,9 +16,9 @@ from conftest import FIXTURES, REPO
 import trustlint.loading
 from trustlint.cache import Sharing, dump_unit, load_model, load_unit
 from trustlint.checks import GRAPH_RULES, CheckContext, graph_checks, unit_checks
+from trustlint.config import LoadOptions
 from trustlint.engine import ScanOptions, UnitChecks, load_project, run_scan
 from trustlint.findings import Finding
-from trustlint.frontends import LoadOptions
 from trustlint.loading import visit_units
 from trustlint.project import Project
 

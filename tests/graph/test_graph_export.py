@@ -16,7 +16,8 @@ from trustlint.checks import CheckContext, all_checks
 from trustlint.cli import main
 from trustlint.graph import build_graph
 from trustlint.graph.edges import describe_conditions, graph_view
-from trustlint.report.graph_export import dot_text, mermaid_text, render_graph
+from trustlint.report.graph_export import dot_text, render_graph
+from trustlint.report.graph_formats import mermaid_text
 
 CASE = "grant_on_role_that_trusts_another_role"
 

@@ -20,9 +20,9 @@ from trustlint.engine import load_project
 from trustlint.findings import Finding
 from trustlint.graph import build_graph
 from trustlint.graph.edges import graph_view
+from trustlint.graph.pruning import for_graph, graph_may_find
 from trustlint.model import Location, ParseError, SourceUnit, Suppression, TrustDocument
 from trustlint.project import Project
-from trustlint.pruning import for_graph, graph_may_find
 
 CASES = sorted(path.name for path in GRAPH_FIXTURES.iterdir() if path.is_dir())
 PROD = "222222222222"

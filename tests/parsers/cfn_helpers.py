@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.cloudformation import read_template
 from trustlint.frontends.yaml_loader import load_json, load_yaml
 from trustlint.model import Location, SourceUnit

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, Project
 
+from trustlint.config import LoadOptions
 from trustlint.findings import Finding
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.cloudformation import read_template
 from trustlint.frontends.yaml_loader import load_yaml
 

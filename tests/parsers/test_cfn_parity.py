@@ -34,7 +34,7 @@ import pytest
 import yaml
 from cfn_helpers import FIXTURES, REPOSITORY, load_file
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.cloudformation import is_template, read_template
 from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.tree import to_plain

@@ -7,7 +7,7 @@ from cfn_helpers import FIXTURES, fixture_path, load_file, read_fixture, span
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.cloudformation import is_template, read_template
 from trustlint.frontends.yaml_loader import load_yaml
 from trustlint.model import (

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from trustlint import discover as discover_module
-from trustlint.discover import discover, is_excluded, project_path
+from trustlint.discover import discover, is_excluded
 from trustlint.model import Location, ParseError
+from trustlint.project_paths import project_path
 
 
 def make(root: Path, *names: str) -> None:

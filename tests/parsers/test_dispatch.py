@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from trustlint.config import LoadOptions
 from trustlint.discover import discover
-from trustlint.frontends import LoadOptions, policy_json
+from trustlint.frontends import policy_json
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import Location, ParseError, SourceUnit
 from trustlint.tree import LMap
@@ -504,7 +505,7 @@ def test_loading_a_yaml_template_imports_no_terraform_schema_or_sarif_code(
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from trustlint.frontends import LoadOptions\n"
+        "from trustlint.config import LoadOptions\n"
         "from trustlint.frontends.dispatch import load_file\n"
         f"load_file(Path({str(template)!r}), Path({str(tmp_path)!r}), LoadOptions())\n"
         "heavy = ('tree_sitter', 'tree_sitter_hcl', 'jsonschema', 'sarif_om',\n"

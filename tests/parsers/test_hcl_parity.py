@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from terraform_helpers import REALWORLD
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
 from trustlint.frontends.terraform.hcl_syntax import Block, parse_hcl, read_body

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.policy_json import read_policy_json
 from trustlint.frontends.yaml_loader import load_json
 from trustlint.model import Location, PolicyDocument, SourceUnit, Value

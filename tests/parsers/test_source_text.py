@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trustlint.frontends import LoadOptions, source_text
+from trustlint.config import LoadOptions
+from trustlint.frontends import source_text
 from trustlint.frontends.source_text import SourceError, read_source
 
 BAD = Path(__file__).parents[1] / "fixtures" / "parsers" / "bad"

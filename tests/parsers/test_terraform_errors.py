@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from terraform_helpers import load, span
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from terraform_helpers import load, role, span
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.model import THIS_ACCOUNT, Unknown
 

@@ -9,14 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from terraform_helpers import load, role, span, trust
 
-from trustlint.discover import discover, project_path
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
+from trustlint.discover import discover
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.terraform.files import is_override, module_file_names
 from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
 from trustlint.frontends.terraform.hcl_syntax import read_body
 from trustlint.frontends.terraform.json_syntax import parse_json_syntax
 from trustlint.model import THIS_ACCOUNT, Location
+from trustlint.project_paths import project_path
 
 
 def test_blocks_labels_and_interpolations_are_read_at_their_json_positions() -> None:

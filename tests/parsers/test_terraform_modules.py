@@ -6,7 +6,7 @@ from pathlib import Path
 
 from terraform_helpers import load, managed_policy, only_statement, role, span, texts, trust
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.frontends.terraform.module_calls import call_key, root_units
 from trustlint.model import THIS_ACCOUNT, SourceUnit, Unknown

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from terraform_helpers import FIXTURES, only_statement, role, span, texts, trust
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform.plan import is_plan, read_plan
 from trustlint.frontends.yaml_loader import load_json
 from trustlint.model import SourceUnit, Unknown, generated_name

@@ -19,9 +19,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from trustlint.config import Config
+from trustlint.config import Config, LoadOptions
 from trustlint.findings import Finding
-from trustlint.frontends import LoadOptions
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import Location, SourceUnit
 

@@ -24,7 +24,8 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustlint.frontends import LoadOptions, dispatch
+from trustlint.config import LoadOptions
+from trustlint.frontends import dispatch
 from trustlint.loading import load_units
 from trustlint.model import SourceUnit
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.dispatch import load_file, printable
 from trustlint.frontends.terraform import MAX_INSTANCES_PER_LOAD, load_module
 from trustlint.frontends.yaml_loader import LoadError, load_yaml

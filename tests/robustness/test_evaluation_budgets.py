@@ -17,8 +17,7 @@ import pytest
 from hostile_support import ROBUSTNESS_FIXTURES, CliRun, assert_bounded, run_cli
 
 from trustlint import budgets
-from trustlint.config import ConfigError, load_config
-from trustlint.frontends import LoadOptions
+from trustlint.config import ConfigError, LoadOptions, load_config
 from trustlint.frontends.terraform.hcl_eval import Evaluator, Scope
 from trustlint.frontends.terraform.hcl_syntax import parse_hcl, read_body
 from trustlint.loading import load_units

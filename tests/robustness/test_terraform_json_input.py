@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 
 ODD_FILES = [

@@ -16,7 +16,7 @@ import pytest
 from conftest import FIXTURES, Project
 
 from trustlint.cli import main
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform import load_module
 from trustlint.model import THIS_ACCOUNT, Role, SourceUnit, Unknown
 

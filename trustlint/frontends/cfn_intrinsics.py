@@ -26,7 +26,7 @@ from typing import Any
 
 from trustlint import budgets
 from trustlint.arns import role_arn
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.yaml_loader import LINE_BREAK
 from trustlint.model import THIS_ACCOUNT, Location, Text, Unknown, generated_name
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap, expand

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trustlint.discover import project_path
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.cfn_intrinsics import Resolver, intrinsic_name
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.yaml_loader import (
@@ -42,6 +41,7 @@ from trustlint.frontends.yaml_loader import (
     load_yaml,
 )
 from trustlint.model import THIS_ACCOUNT, Location, ParseError, Resource, Text, Unknown
+from trustlint.project_paths import project_path
 from trustlint.tree import Alternatives, LList, LMap
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.cfn_intrinsics import Identity, Resolver, sam_role_id
 from trustlint.frontends.cfn_nested import Instance, nested_stack, stack_set
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists

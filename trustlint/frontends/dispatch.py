@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from trustlint import budgets
-from trustlint.discover import CANDIDATE_SUFFIXES, project_path
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
+from trustlint.discover import CANDIDATE_SUFFIXES
 from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
 from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
+from trustlint.project_paths import project_path
 from trustlint.tree import LMap
 
 logger = logging.getLogger(__name__)

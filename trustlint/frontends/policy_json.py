@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
 from trustlint.classify import content_kind
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.model import (
     Group,
     ManagedPolicy,

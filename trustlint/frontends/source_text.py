@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.text_error import TextError
 
 BINARY_SNIFF_BYTES = 8192

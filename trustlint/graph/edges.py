@@ -21,7 +21,7 @@ from typing import Literal
 from trustlint.arns import ACCOUNT_ID
 from trustlint.graph.entities import Entity, HeldPolicy
 from trustlint.graph.graph import TrustGraph
-from trustlint.graph.matching import exact_role_target, has_wildcard, resource_matches_role
+from trustlint.graph.matching import exact_role_target, resource_matches_role
 from trustlint.graph.scope import ResolvedArn, is_placeholder
 from trustlint.model import (
     THIS_ACCOUNT,
@@ -33,7 +33,13 @@ from trustlint.model import (
     Unknown,
     Value,
 )
-from trustlint.policy import ASSUME_ACTIONS, ASSUME_ROLE, key_name, statement_allows_action
+from trustlint.policy import (
+    ASSUME_ACTIONS,
+    ASSUME_ROLE,
+    has_wildcard,
+    key_name,
+    statement_allows_action,
+)
 
 NodeKind = Literal[
     "role", "user", "group", "account", "any", "service", "federated", "pattern", "trust-policy"

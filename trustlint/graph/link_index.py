@@ -1,6 +1,6 @@
 """The links of every source, indexed by name: which units a partial scan must load.
 
-`related` (see `trustlint.loading.related` for what it keeps and why) asks,
+`related` (see `trustlint.graph.links.related` for what it keeps and why) asks,
 for a handful of names at a time, which units define or share them. Asked of
 a list of `Links`, every question reads every unit. A `LinkIndex` answers
 from maps built once (name -> sources, path -> sources, account -> sources)
@@ -14,12 +14,10 @@ Sources are named by an id (a project-relative path in the project index).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from trustlint.loading import Links, _configured_account, _matcher, touches
-
-AccountForPath = Callable[[str], "str | None"]
+from trustlint.graph.links import AccountForPath, Links, _configured_account, _matcher, touches
 
 _Map = dict[str, tuple[str, ...]]
 

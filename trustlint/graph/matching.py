@@ -16,7 +16,7 @@ from typing import Literal
 from trustlint.graph.entities import Entity
 from trustlint.graph.scope import ResolvedArn, Scope, and3, is_placeholder, or3, same_account
 from trustlint.model import Condition, Principal, SourceUnit, Statement, Unknown, Value
-from trustlint.policy import is_wildcard_principal, key_name, wildcard_match
+from trustlint.policy import has_wildcard, is_wildcard_principal, key_name, wildcard_match
 
 CallerKind = Literal["role", "user"]
 
@@ -48,10 +48,6 @@ def caller_of(entity: Entity) -> Caller:
         entity.label,
         entity,
     )
-
-
-def has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
 
 
 def _all_stars(text: str) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trustlint.arns import ACCOUNT_ID, parse_arn
+from trustlint.arns import ACCOUNT_ID, parse_arn, principal_name
 from trustlint.model import THIS_ACCOUNT, Arn, SourceUnit, Text, Unknown, is_generated_name
 from trustlint.project import Project
 
@@ -138,9 +138,7 @@ class Scope:
         if arn is None:
             return None
         account = self.account(unit, arn.account) if arn.account else None
-        name = arn.name
-        if arn.resource_type == "assumed-role" and name is not None:
-            name = name.split("/", 1)[0]
+        name = principal_name(arn)
         resolved_text = text
         if account is not None and THIS_ACCOUNT in text:
             resolved_text = text.replace(THIS_ACCOUNT, account)

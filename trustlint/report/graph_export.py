@@ -18,9 +18,20 @@ from trustlint.graph import TrustGraph, build_graph
 from trustlint.graph.edges import Edge, GraphView, Node, graph_view, mark_findings
 from trustlint.model import Location
 from trustlint.project import Project
-from trustlint.report.escaping import for_dot, for_json, for_mermaid
+from trustlint.report.escaping import for_dot, for_json
+from trustlint.report.graph_formats import (
+    GRAPH_FORMATS,
+    MERMAID_HEADER,
+    condition_words,
+    exported_key,
+    location_text,
+    mermaid_account,
+    mermaid_edge,
+    mermaid_external,
+    mermaid_node,
+    node_ids,
+)
 
-GRAPH_FORMATS = ("mermaid", "dot", "json")
 _EDGE_WORDS = {"may-assume": "may assume", "is-granted": "granted", "member-of": "member of"}
 _CHAIN_COLOUR = "#0366d6"
 
@@ -67,17 +78,11 @@ def chain_edges(graph: TrustGraph) -> frozenset[EdgeId]:
     return frozenset(marked)
 
 
-def _node_ids(view: GraphView) -> dict[str, str]:
-    return {node.key: f"n{index}" for index, node in enumerate(view.nodes)}
-
-
 def _edge_label(edge: Edge) -> str:
     words = [_EDGE_WORDS[edge.kind]]
     if edge.kind == "may-assume" and edge.actions != ("AssumeRole",):
         words = [f"may {', '.join(edge.actions)}"]
-    words.extend(edge.conditions)
-    if edge.branch:
-        words.append(f"when {edge.branch}")
+    words.extend(condition_words(edge))
     if edge.findings:
         words.insert(0, " ".join(edge.findings))
     return "; ".join(words)
@@ -99,22 +104,8 @@ def _grouped(view: GraphView) -> tuple[list[tuple[str, str, list[Node]]], list[N
 # --- JSON ---------------------------------------------------------------------------
 
 
-def _location(location: Location | None) -> str | None:
-    if location is None:
-        return None
-    return f"{location.path}:{location.line}:{location.column}"
-
-
-def _exported_key(view: GraphView, key: str) -> str:
-    """A node key with account placeholders spelled as `<this-account>@unit`."""
-    for account, exported in view.account_ids.items():
-        if account != exported and account in key:
-            key = key.replace(account, exported)
-    return key
-
-
 def render_json(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
-    ids = {node.key: _exported_key(view, node.key) for node in view.nodes}
+    ids = {node.key: exported_key(view, node.key) for node in view.nodes}
     data: dict[str, Any] = {
         "accounts": [{"id": view.account_ids[key], "label": label} for key, label in view.accounts],
         "nodes": [
@@ -124,7 +115,7 @@ def render_json(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str
                 "label": node.label,
                 "account": view.account_ids.get(node.account) if node.account else None,
                 "defined": node.defined,
-                "location": _location(node.location),
+                "location": location_text(node.location),
             }
             for node in view.nodes
         ],
@@ -139,7 +130,7 @@ def render_json(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str
                 "branch": edge.branch,
                 "via": edge.via or None,
                 "reason": edge.reason or None,
-                "location": _location(edge.location),
+                "location": location_text(edge.location),
                 "findings": list(edge.findings),
                 "chain": _edge_id(edge) in chains,
             }
@@ -152,31 +143,13 @@ def render_json(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str
 # --- Mermaid ------------------------------------------------------------------------
 
 
-def mermaid_text(text: str) -> str:
-    """Text safe inside a quoted Mermaid label (GitHub renders labels as HTML)."""
-    return for_mermaid(text)
-
-
-def mermaid_node(node_id: str, node: Node) -> str:
-    label = mermaid_text(node.label)
-    if node.kind in ("any", "service", "federated"):
-        return f'{node_id}(["{label}"])'
-    if node.kind == "account":
-        return f'{node_id}[["{label}"]]'
-    if node.kind == "pattern":
-        return f'{node_id}[/"{label}"/]'
-    if not node.defined:
-        return f'{node_id}("{label}")'
-    return f'{node_id}["{label}"]'
-
-
 MERMAID_MAX_EDGES = 500
 """Mermaid's default `maxEdges`: GitHub does not render a diagram with more."""
 
 
 def render_mermaid(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
-    ids = _node_ids(view)
-    lines = ["flowchart LR"]
+    ids = node_ids(view.nodes)
+    lines = [MERMAID_HEADER]
     if len(view.edges) > MERMAID_MAX_EDGES:
         lines.append(
             f"  %% {len(view.edges)} edges: renderers with Mermaid's default limit of "
@@ -184,7 +157,7 @@ def render_mermaid(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> 
         )
     groups, loose = _grouped(view)
     for index, (_, label, nodes) in enumerate(groups):
-        lines.append(f'  subgraph account{index}["{mermaid_text(label)}"]')
+        lines.append(f"  {mermaid_account(index, label)}")
         lines.extend(f"    {mermaid_node(ids[node.key], node)}" for node in nodes)
         lines.append("  end")
     lines.extend(f"  {mermaid_node(ids[node.key], node)}" for node in loose)
@@ -194,8 +167,9 @@ def render_mermaid(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> 
         arrow = "-.->" if edge.kind == "is-granted" else "-->"
         if edge.kind == "member-of":
             arrow = "---"
-        label = mermaid_text(_edge_label(edge))
-        lines.append(f'  {ids[edge.source]} {arrow}|"{label}"| {ids[edge.target]}')
+        lines.append(
+            f"  {mermaid_edge(ids[edge.source], arrow, _edge_label(edge), ids[edge.target])}"
+        )
         if edge.findings:
             marked.append(index)
         if _edge_id(edge) in chains:
@@ -207,9 +181,7 @@ def render_mermaid(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> 
     if marked:
         lines.append(f"  linkStyle {','.join(map(str, marked))} stroke:#d73a49,stroke-width:2px")
     undefined = [ids[node.key] for node in view.nodes if not node.defined]
-    if undefined:
-        lines.append("  classDef external stroke-dasharray: 4 3")
-        lines.append(f"  class {','.join(undefined)} external")
+    lines.extend(f"  {line}" for line in mermaid_external(undefined))
     return "\n".join(lines) + "\n"
 
 
@@ -253,7 +225,7 @@ def _dot_edge(ids: dict[str, str], edge: Edge, chain: bool) -> str:
 
 
 def render_dot(view: GraphView, chains: frozenset[EdgeId] = frozenset()) -> str:
-    ids = _node_ids(view)
+    ids = node_ids(view.nodes)
     lines = [
         "digraph trust {",
         # newrank avoids Graphviz's "trouble in init_rank" on large clustered graphs.

@@ -20,8 +20,18 @@ from trustlint.graph.path_query import PathsQuery
 from trustlint.graph.paths import Hop, ReachIndex, ReachPath
 from trustlint.graph.scope import same_account
 from trustlint.model import Location
+from trustlint.report.graph_formats import (
+    MERMAID_HEADER,
+    condition_words,
+    exported_key,
+    location_text,
+    mermaid_account,
+    mermaid_edge,
+    mermaid_external,
+    mermaid_node,
+    node_ids,
+)
 
-PATHS_FORMATS = ("text", "json", "mermaid")
 _NEEDS_NO_GRANT = ("service", "federated", "any")
 
 
@@ -61,18 +71,9 @@ class Names:
 # --- what a hop says ------------------------------------------------------------------
 
 
-def _where(location: Location | None) -> str | None:
-    if location is None:
-        return None
-    return f"{location.path}:{location.line}:{location.column}"
-
-
 def hop_conditions(hop: Hop) -> list[str]:
     """The trust statement's conditions in words, and its branch when it is conditional."""
-    words = list(hop.trust.conditions)
-    if hop.trust.branch:
-        words.append(f"when {hop.trust.branch}")
-    return words
+    return condition_words(hop.trust)
 
 
 def grant_note(index: ReachIndex, hop: Hop) -> str | None:
@@ -140,9 +141,9 @@ def _hop_lines(names: Names, hop: Hop) -> list[str]:
     conditions = hop_conditions(hop)
     if conditions:
         lines.append(f"      conditions: {'; '.join(conditions)}")
-    lines.append(f"      trust: {_where(hop.trust.location)} ({hop.trust.statement})")
+    lines.append(f"      trust: {location_text(hop.trust.location)} ({hop.trust.statement})")
     if hop.grant is not None:
-        grant = f"      grant: {_where(hop.grant.location)} ({_statement(hop.grant)})"
+        grant = f"      grant: {location_text(hop.grant.location)} ({_statement(hop.grant)})"
         if hop.grant.conditions:
             grant += f"; conditions: {'; '.join(hop.grant.conditions)}"
         lines.append(grant)
@@ -167,28 +168,20 @@ def _summary(paths: list[ReachPath], truncated: bool) -> str:
 # --- JSON -----------------------------------------------------------------------------
 
 
-def _exported(index: ReachIndex, key: str) -> str:
-    """A node key with account placeholders spelled as `<this-account>@unit` (as `graph`)."""
-    for account, exported in index.view.account_ids.items():
-        if account != exported and account in key:
-            key = key.replace(account, exported)
-    return key
-
-
 def _node_json(names: Names, node: Node) -> dict[str, Any]:
     index = names.index
     return {
-        "id": _exported(index, node.key),
+        "id": exported_key(index.view, node.key),
         "kind": node.kind,
         "label": names(node.key),
         "account": index.view.account_ids.get(node.account) if node.account else None,
-        "location": _where(node.location),
+        "location": location_text(node.location),
     }
 
 
 def _edge_json(edge: Edge) -> dict[str, Any]:
     return {
-        "location": _where(edge.location),
+        "location": location_text(edge.location),
         "statement": _statement(edge) or None,
         "conditions": list(edge.conditions),
     }
@@ -196,8 +189,8 @@ def _edge_json(edge: Edge) -> dict[str, Any]:
 
 def _hop_json(index: ReachIndex, hop: Hop) -> dict[str, Any]:
     return {
-        "from": _exported(index, hop.source),
-        "to": _exported(index, hop.target),
+        "from": exported_key(index.view, hop.source),
+        "to": exported_key(index.view, hop.target),
         "decided": hop.decided,
         "undecided_reason": hop.why or None,
         "conditions": hop_conditions(hop),
@@ -218,12 +211,12 @@ def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
             "from": query.text if query.direction == "from" else None,
             "max_hops": query.max_hops,
         },
-        "matched": [_exported(index, key) for key in query.match.keys],
+        "matched": [exported_key(index.view, key) for key in query.match.keys],
         "nodes": [_node_json(names, node) for node in nodes],
         "paths": [
             {
-                "from": _exported(index, path.origin),
-                "to": _exported(index, path.hops[-1].target),
+                "from": exported_key(index.view, path.origin),
+                "to": exported_key(index.view, path.hops[-1].target),
                 "decided": path.decided,
                 "hops": [_hop_json(index, hop) for hop in path.hops],
             }
@@ -240,8 +233,6 @@ def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
 def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> str:
     """Every hop of the paths drawn once, nodes grouped by account as `trustlint graph`
     groups them; undecided hops dashed, the queried nodes bold."""
-    from trustlint.report.graph_export import mermaid_node, mermaid_text
-
     index = names.index
     hops: dict[tuple[str, str, Location], Hop] = {}
     for path in paths:
@@ -250,8 +241,8 @@ def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> s
     used = {key for source, target, _ in hops for key in (source, target)}
     used.update(query.match.keys)
     nodes = [node for node in index.view.nodes if node.key in used]
-    ids = {node.key: f"n{number}" for number, node in enumerate(nodes)}
-    lines = ["flowchart LR"]
+    ids = node_ids(nodes)
+    lines = [MERMAID_HEADER]
     accounts = dict(index.view.accounts)
     groups = 0
     for account, members in groupby(nodes, key=lambda node: node.account):
@@ -259,7 +250,7 @@ def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> s
         if account is None or account not in accounts:
             lines.extend(f"  {line}" for line in drawn)
             continue
-        lines.append(f'  subgraph account{groups}["{mermaid_text(accounts[account])}"]')
+        lines.append(f"  {mermaid_account(groups, accounts[account])}")
         lines.extend(f"    {line}" for line in drawn)
         lines.append("  end")
         groups += 1
@@ -269,15 +260,14 @@ def render_mermaid(names: Names, query: PathsQuery, paths: list[ReachPath]) -> s
             words.insert(0, "granted")
         if not hop.decided:
             words.insert(0, "undecided")
-        label = mermaid_text("; ".join(words) or "assumes")
         arrow = "-->" if hop.decided else "-.->"
-        lines.append(f'  {ids[source]} {arrow}|"{label}"| {ids[target]}')
+        lines.append(
+            f"  {mermaid_edge(ids[source], arrow, '; '.join(words) or 'assumes', ids[target])}"
+        )
     lines.append("  classDef queried stroke-width:3px")
     lines.append(f"  class {','.join(ids[key] for key in query.match.keys)} queried")
     undefined = [ids[node.key] for node in nodes if not node.defined]
-    if undefined:
-        lines.append("  classDef external stroke-dasharray: 4 3")
-        lines.append(f"  class {','.join(undefined)} external")
+    lines.extend(f"  {line}" for line in mermaid_external(undefined))
     return "\n".join(lines) + "\n"
 
 

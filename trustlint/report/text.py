@@ -7,11 +7,11 @@ files hold never reaches the terminal or a CI log as a control sequence.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TextIO
 
 from trustlint.findings import Finding
-from trustlint.loading import touches
+from trustlint.graph.links import touches
+from trustlint.project_paths import WorkingDirectoryPaths
 from trustlint.report.escaping import for_text, for_text_path
 from trustlint.results import ScanResult, involved_paths
 
@@ -37,7 +37,7 @@ def use_colour(stream: TextIO | None, choice: str = "auto") -> bool:
 def render_text(
     result: ScanResult, findings: list[Finding], colour: bool, *, summary: bool = True
 ) -> str:
-    shown = _ShownPaths(result.root)
+    shown = WorkingDirectoryPaths(result.root)
     lines = [_line(finding, colour, shown, result.report_paths) for finding in findings]
     if summary:
         lines.append(_summary(result, findings))
@@ -46,35 +46,10 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-class _ShownPaths:
-    """Project-relative paths as the working directory sees them, for terminals and editors.
-
-    From `cfn/`, the finding in `cfn/roles.yaml` reads `roles.yaml:13:20`,
-    which a terminal or an editor opens from there (SPEC section 10).
-    """
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        try:
-            self._cwd: Path | None = Path.cwd().resolve()
-        except OSError:
-            self._cwd = None
-        self._shown: dict[str, str] = {}
-
-    def __call__(self, path: str) -> str:
-        shown = self._shown.get(path)
-        if shown is None:
-            shown = path
-            if self._cwd is not None and self._cwd != self._root:
-                shown = Path(os.path.relpath(self._root / path, self._cwd)).as_posix()
-            self._shown[path] = shown
-        return shown
-
-
 def _line(
     finding: Finding,
     colour: bool,
-    shown: _ShownPaths,
+    shown: WorkingDirectoryPaths,
     report_paths: frozenset[str] | None,
 ) -> str:
     location = finding.location

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform.hcl_syntax import Block, read_body
 from trustlint.frontends.terraform.module_entities import ModuleEntities
 from trustlint.frontends.terraform.project import Project

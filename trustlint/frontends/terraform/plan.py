@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trustlint.arns import parse_arn
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform.resources import BUILDERS, Collected
 from trustlint.model import (
     THIS_ACCOUNT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.terraform.hcl_eval import Evaluator
 from trustlint.frontends.terraform.hcl_json import decode_json, json_document, locate_plain
 from trustlint.frontends.terraform.hcl_operations import without_nulls

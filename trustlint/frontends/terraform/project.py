@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from trustlint.discover import project_path
-from trustlint.frontends import LoadOptions
+from trustlint.config import LoadOptions
 from trustlint.frontends.source_text import SourceError, read_source
 from trustlint.frontends.terraform.files import is_json_syntax, module_files
 from trustlint.frontends.terraform.hcl_eval import EvalBudget
@@ -18,6 +17,7 @@ from trustlint.frontends.terraform.json_syntax import read_json_syntax
 from trustlint.frontends.terraform.module_calls import ModuleCalls
 from trustlint.frontends.terraform.overrides import merge_overrides
 from trustlint.model import Location, ParseError, Suppression
+from trustlint.project_paths import project_path
 from trustlint.suppressions import comment_suppressions
 
 MAX_INSTANCES_PER_LOAD = LoadOptions().max_instances

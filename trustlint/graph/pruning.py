@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from trustlint.arns import parse_arn
+from trustlint.arns import parse_arn, principal_name
 from trustlint.model import Group, PolicyDocument, Role, SourceUnit, Statement, Text, User
 from trustlint.policy import ASSUME_ROLE, statement_allows_action
 
@@ -182,11 +182,9 @@ def _may_be_scanned_principal(value: Text, names: set[str]) -> bool:
         return False
     if arn.resource_type == "root":
         return True
-    name = arn.name
-    if arn.resource_type == "assumed-role" and name is not None:
-        name = name.split("/", 1)[0]
-    elif arn.resource_type not in ("role", "user"):
+    if arn.resource_type not in ("role", "assumed-role", "user"):
         return False
+    name = principal_name(arn)
     return name is not None and name.lower() in names
 
 
