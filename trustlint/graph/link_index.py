@@ -211,7 +211,7 @@ def related(
     wanted: set[str] = set().union(*(index.links(source).names for source in chosen))
     if focused_patterns:
         matcher = _matcher(focused_patterns)
-        wanted.update(name for name in definers if matcher.match(name))
+        wanted.update(name for name in definers if matcher.fullmatch(name))
     wanted = {name for name in wanted if name in definers}
     selected |= index.sharing(wanted)
     trusted = set().union(*(index.links(source).trusted_accounts for source in chosen))
