@@ -214,7 +214,7 @@ def _load(  # noqa: PLR0917 (the public functions above name them)
 
             index = LinkIndex.build({slot.source.relative: slot.links for slot in slots})
             if project is not None:
-                project.links = index
+                project.replace_links(index)
             wanted = related_sources(index, focus, account_for_path)
             focused = index.touching(focus) if context is not None else ()
             chosen = [slot for slot in slots if slot.source.relative in wanted]
@@ -276,12 +276,18 @@ def visit_project(
                 slot = changed[source] = _Slot(Source(Path(path), source, module))
                 _look_up(slot, cache, root, loading.sharing, links=True)
         loading.parse([slot for slot in changed.values() if not slot.found])
-        index = project.links
         present = {source for source, _, _ in walked}
-        gone = [source for source in index.sources if source not in present]
-        index.update({source: slot.links for source, slot in changed.items()}, gone)
+        project.mend_links({source: _links(slot) for source, slot in changed.items()}, present)
+        index = project.links
         wanted = related_sources(index, focus, account_for_path)
         focused = index.touching(focus)
+        _debug(
+            "from the project index: %d sources, %d looked up, %d related to %s",
+            len(walked),
+            len(changed),
+            len(wanted),
+            ", ".join(sorted(focus)),
+        )
         loaded = []
         for source, module, path in walked:
             if source not in wanted:
@@ -312,29 +318,29 @@ def _walked_states(
     cache: ParseCache,
     root: Path,
     project: ProjectIndex,
-) -> Iterator[tuple[str, SourceState | None, bytes | None]]:
+) -> Iterator[tuple[str, SourceState | None, Links | None]]:
     """Each walked source's state and links: kept where unchanged, taken afresh where not."""
-    links = project.links
     for source, _, _ in walked:
         slot = changed.get(source)
         if slot is None:
-            yield source, states[source], links.summary(source)
+            yield source, states[source], None
         else:
-            yield source, _source_state(slot, cache, root, project), _summary(slot)
+            yield source, _source_state(slot, cache, root, project), _links(slot)
 
 
 def _project_states(
     slots: Sequence[_Slot], cache: ParseCache, root: Path, project: ProjectIndex
-) -> Iterator[tuple[str, SourceState | None, bytes | None]]:
+) -> Iterator[tuple[str, SourceState | None, Links | None]]:
     """Each source's state for the project index, and its links (None where not known)."""
     for slot in slots:
-        yield slot.source.relative, _source_state(slot, cache, root, project), _summary(slot)
+        yield slot.source.relative, _source_state(slot, cache, root, project), _links(slot)
 
 
-def _summary(slot: _Slot) -> bytes | None:
-    if slot.summary is not None:
-        return slot.summary
-    return slot.links_.dump() if slot.links_ is not None else None
+def _links(slot: _Slot) -> Links | None:
+    """The source's links if this run knows them (from its unit, record or worker)."""
+    if slot.links_ is not None or slot.summary is not None or slot.unit is not None:
+        return slot.links
+    return None
 
 
 def _source_state(

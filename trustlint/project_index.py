@@ -47,8 +47,9 @@ from trustlint.cache import (
 )
 from trustlint.discover import Listing, list_directory
 from trustlint.graph.link_index import LinkIndex
+from trustlint.graph.links import Links
 
-PROJECT_INDEX_FORMAT = 2
+PROJECT_INDEX_FORMAT = 3
 """Bump when the layout below changes."""
 
 _MAGIC = b"TLP\x01"
@@ -127,10 +128,20 @@ class ProjectIndex:
         """Kept states by source id, as stored; `unchanged` checks one before it is used."""
         self.links = LinkIndex()
         self._dirty = False
+        self._links_dirty = False
+        self._links_checksum: int | None = None
+        self.adopted: dict[str, SourceState] = {}
+        """The states `unchanged` found unchanged this run: their links are the index's."""
 
     @property
     def _suffix(self) -> str:
         return f"project-{self.walk_key}"
+
+    @property
+    def _links_suffix(self) -> str:
+        """The link index has a file of its own: an edit that leaves a source's
+        links as they were (most do) rewrites only the smaller file."""
+        return f"links-{self.walk_key}"
 
     # -- reading
 
@@ -152,13 +163,17 @@ class ProjectIndex:
                 raise TypeError("project index")
             if walk is not None and type(walk) is not tuple:
                 raise TypeError("project index")
-            links = LinkIndex.restore(index["links"])
+            links_data = self.cache.read_companion(self._links_suffix)
+            if links_data is None or _checksum(links_data) != index["links_checksum"]:
+                raise ValueError("the link index is not the one written with the project index")
+            links = LinkIndex.restore(_decode(links_data))
         except Exception:  # damaged: start afresh, and write a whole index at the end
             _debug("ignoring a damaged project index")
             self._dirty = True
             return
         self.kept_listings, self.states, self.links = listings, states, links
         self.kept_walk = walk
+        self._links_checksum = index["links_checksum"]
         self.loaded = True
 
     # -- `discover.Listings`
@@ -255,27 +270,56 @@ class ProjectIndex:
                 return None
         except (OSError, TypeError, ValueError, struct.error):
             return None
-        return SourceState(key, dependencies, listings, paths, signatures)
+        state = SourceState(key, dependencies, listings, paths, signatures)
+        self.adopted[source] = state
+        return state
+
+    # -- the links
+
+    def replace_links(self, links: LinkIndex) -> None:
+        """Take a link index built afresh from every source."""
+        self.links = links
+        self._links_dirty = True
+
+    def mend_links(self, links: dict[str, Links | None], present: set[str]) -> None:
+        """Bring the link index up to date: `links` of the sources read afresh
+        (None: not known), and no source that is not `present`."""
+        index = self.links
+        added: dict[str, Links | bytes] = {}
+        for source, given in links.items():
+            if given is None:
+                continue
+            if source not in index.sources or index.links(source) != given:
+                added[source] = given
+        removed = [source for source in index.sources if source not in present]
+        removed += [s for s, given in links.items() if given is None and s in index.sources]
+        if added or removed:
+            index.update(added, removed)
+            self._links_dirty = True
 
     # -- writing
 
     def save(
         self,
-        states: Iterable[tuple[str, SourceState | None, bytes | None]],
+        states: Iterable[tuple[str, SourceState | None, Links | None]],
         walked: Sequence[WalkedSource],
     ) -> None:
         """Keep this run's view: per source its state (None: not to be trusted) and links.
 
-        `links` are `Links.dump()` bytes, None when the source gave none this
-        run (it is then dropped from the link index, and so from partial scans'
-        choice, until a run sees it again).
+        The links of a source whose state `unchanged` gave are the index's own
+        and are not looked at. Links are None when the source gave none this run (it is then dropped
+        from the link index, and so from partial scans' choice, until a run
+        sees it again; its state is not kept either).
         """
         new_states: dict[str, Any] = {}
-        added: dict[str, Any] = {}
+        fresh: dict[str, Links | None] = {}
         present: set[str] = set()
-        links = self.links
-        for source, state, summary in states:
-            if state is not None and summary is not None:
+        for source, state, links in states:
+            present.add(source)
+            adopted = state is not None and state is self.adopted.get(source)
+            if not adopted:
+                fresh[source] = links
+            if state is not None and (adopted or links is not None):
                 new_states[source] = (
                     state.key,
                     state.dependencies,
@@ -283,33 +327,28 @@ class ProjectIndex:
                     state.paths,
                     state.signatures,
                 )
-            if summary is None:
-                continue
-            present.add(source)
-            if source not in links.sources or links.summary(source) != summary:
-                added[source] = summary
-        removed = [source for source in links.sources if source not in present]
-        if added or removed:
-            links.update(added, removed)
-        listings = self.listings
+        self.mend_links(fresh, present)
         walk = tuple(walked) if self.walk_complete else None
         if (
             not self._dirty
-            and not added
-            and not removed
+            and not self._links_dirty
             and new_states == self.states
-            and listings == self.kept_listings
+            and self.listings == self.kept_listings
             and walk == self.kept_walk
         ):
             return
+        if self._links_dirty or self._links_checksum is None:
+            links_data = _encode(self.links.dump())
+            self.cache.write_companion(self._links_suffix, links_data)
+            self._links_checksum = _checksum(links_data)
         index = {
             "format": PROJECT_INDEX_FORMAT,
             "namespace": self.cache.namespace,
             "walk": self.walk_key,
-            "listings": listings,
+            "listings": self.listings,
             "states": new_states,
             "walk_sources": walk,
-            "links": links.dump(),
+            "links_checksum": self._links_checksum,
         }
         self.cache.write_companion(self._suffix, _encode(index))
 
@@ -317,6 +356,11 @@ class ProjectIndex:
 def _encode(index: dict[str, Any]) -> bytes:
     body = marshal.dumps(index)
     return _HEADER.pack(_MAGIC, zlib.crc32(body)) + body
+
+
+def _checksum(data: bytes) -> int:
+    """The checksum `_encode` put in the header of `data`."""
+    return int(_HEADER.unpack_from(data)[1])
 
 
 def _decode(data: bytes) -> Any:

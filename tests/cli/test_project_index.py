@@ -248,3 +248,42 @@ def test_the_hook_command_gives_the_same_answer_warm(project: Project, tmp_path:
     assert runs[0].stdout == runs[1].stdout == runs[2].stdout
     assert GRANT in runs[2].stdout
     assert list((tmp_path / "cache" / "index").glob("*-project-*"))
+
+
+def index_files(tmp_path: Path) -> tuple[Path, Path]:
+    (project,) = (tmp_path / "cache" / "index").glob("*-project-*")
+    (links,) = (tmp_path / "cache" / "index").glob("*-links-*")
+    return project, links
+
+
+def test_an_edit_that_keeps_the_links_rewrites_only_the_small_file(
+    repository: Project, tmp_path: Path
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    project_file, links_file = index_files(tmp_path)
+    links_before, project_before = links_file.read_bytes(), project_file.read_bytes()
+    (root / UNRELATED).write_text((root / UNRELATED).read_text() + "# a comment\n")
+    partial(root, GRANT)
+    assert links_file.read_bytes() == links_before
+    assert project_file.read_bytes() != project_before
+    grant = root / GRANT
+    grant.write_text(grant.read_text().replace("role/deploy-target", "role/auditor"))
+    partial(root, GRANT)
+    assert links_file.read_bytes() != links_before  # the grant names another role now
+
+
+def test_a_link_index_from_another_write_is_not_used(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    _, links_file = index_files(tmp_path)
+    stale = links_file.read_bytes()
+    grant = root / GRANT
+    grant.write_text(grant.read_text().replace("role/deploy-target", "role/auditor"))
+    partial(root, GRANT)
+    links_file.write_bytes(stale)  # whole, but not the one the project file was written with
+    looked_up.clear()
+    assert partial(root, GRANT) == partial(root, GRANT, use_cache=False)
+    assert len(looked_up) == SOURCES
