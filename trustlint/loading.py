@@ -53,13 +53,14 @@ from trustlint.cache import (
 from trustlint.config import LoadOptions
 from trustlint.frontends.source_text import ReadLog, recording_reads
 from trustlint.frontends.terraform.files import TFVARS_SUFFIXES, is_module_file, module_file_names
-from trustlint.graph.links import Links, unit_links
+from trustlint.graph.links import Links, touches, unit_links
 from trustlint.model import SourceUnit
 from trustlint.project_paths import project_path
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from trustlint.graph.link_index import LinkIndex
     from trustlint.project_index import ProjectIndex, SourceState
 
 
@@ -277,10 +278,18 @@ def visit_project(
                 _look_up(slot, cache, root, loading.sharing, links=True)
         loading.parse([slot for slot in changed.values() if not slot.found])
         present = {source for source, _, _ in walked}
-        project.mend_links({source: _links(slot) for source, slot in changed.items()}, present)
-        index = project.links
-        wanted = related_sources(index, focus, account_for_path)
-        focused = index.touching(focus)
+        try:
+            project.mend_links({s: _links(slot) for s, slot in changed.items()}, present)
+            index = project.links
+            wanted = related_sources(index, focus, account_for_path)
+            focused = index.touching(focus)
+            if not wanted <= present or not _holds_own(index, focus, focused, present):
+                raise ValueError("the link index does not agree with the sources' links")
+        except (AttributeError, KeyError, TypeError, ValueError):
+            # Whole (its checksum holds) but not of the shape written: the
+            # normal way reads every source and writes the index afresh.
+            _debug("ignoring a link index of the wrong shape")
+            return None
         _debug(
             "from the project index: %d sources, %d looked up, %d related to %s",
             len(walked),
@@ -308,6 +317,24 @@ def visit_project(
         return cast("list[tuple[SourceUnit, T]]", _roots(_without_nested_templates(loaded)))
     finally:
         cache.close()
+
+
+def _holds_own(
+    index: LinkIndex, focus: Collection[str], focused: set[str], present: set[str]
+) -> bool:
+    """Whether the index's path map gives each focused file's own source (a file or its module).
+
+    A check of the maps against the links they were made from, where losing
+    a source would lose the findings the scan exists to report.
+    """
+    for target in focus:
+        parts = target.split("/")
+        for end in range(len(parts), 0, -1):
+            source = "/".join(parts[:end])
+            known = source in present and source in index.sources
+            if known and source not in focused and touches(index.links(source).paths, focus):
+                return False
+    return True
 
 
 def _walked_states(

@@ -49,7 +49,7 @@ from trustlint.discover import Listing, list_directory
 from trustlint.graph.link_index import LinkIndex
 from trustlint.graph.links import Links
 
-PROJECT_INDEX_FORMAT = 3
+PROJECT_INDEX_FORMAT = 4
 """Bump when the layout below changes."""
 
 _MAGIC = b"TLP\x01"

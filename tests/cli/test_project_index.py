@@ -287,3 +287,22 @@ def test_a_link_index_from_another_write_is_not_used(
     looked_up.clear()
     assert partial(root, GRANT) == partial(root, GRANT, use_cache=False)
     assert len(looked_up) == SOURCES
+
+
+def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    from trustlint import project_index
+
+    root = repository.root
+    partial(root, GRANT)
+    project_file, links_file = index_files(tmp_path)
+    summaries, *_ = project_index._decode(links_file.read_bytes())
+    forged = project_index._encode((summaries, {"role:caller": 7}, {}, {}, {}, (), ()))
+    links_file.write_bytes(forged)
+    index = project_index._decode(project_file.read_bytes())
+    index["links_checksum"] = project_index._checksum(forged)
+    project_file.write_bytes(project_index._encode(index))
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert len(looked_up) == SOURCES
