@@ -1,0 +1,40 @@
+"""bench/one_file.py writes its table between its markers, leaving the rest of the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+
+import one_file
+from run import Measurement, Sample
+
+
+def rows() -> list[tuple[int, Measurement]]:
+    small = Measurement("200 files", [Sample(0.080, 30.0), Sample(0.090, 31.0), Sample(0.1, 32.0)])
+    large = Measurement("3,000 files", [Sample(0.099, 40.0)])
+    return [(200, small), (3000, large)]
+
+
+def test_the_table_gives_each_size_against_the_smallest() -> None:
+    table = one_file.render(rows(), 3)
+    assert "| 200 files | 90 ms | 1.00x | 31 MB |" in table
+    assert "| 3,000 files | 99 ms | 1.10x | 40 MB |" in table
+    assert table.startswith(one_file.MARKERS[0]) and table.endswith(one_file.MARKERS[1])
+
+
+def test_the_table_replaces_its_earlier_self_and_nothing_else(tmp_path: Path) -> None:
+    report = tmp_path / "benchmark.md"
+    report.write_text("# Benchmark\n\nbefore\n", encoding="utf-8")
+    one_file.write(report, one_file.render(rows(), 3))
+    first = report.read_text(encoding="utf-8")
+    assert first.startswith("# Benchmark\n\nbefore\n\n" + one_file.MARKERS[0])
+    report.write_text(first + "\nafter\n", encoding="utf-8")
+    one_file.write(report, one_file.render(rows()[:1], 3))
+    second = report.read_text(encoding="utf-8")
+    assert second.count(one_file.MARKERS[0]) == 1
+    assert "3,000 files" not in second
+    assert second.endswith("\nafter\n")
