@@ -290,13 +290,14 @@ def visit_project(
             # normal way reads every source and writes the index afresh.
             _debug("ignoring a link index of the wrong shape")
             return None
-        _debug(
-            "from the project index: %d sources, %d looked up, %d related to %s",
-            len(walked),
-            len(changed),
-            len(wanted),
-            ", ".join(sorted(focus)),
-        )
+        if "logging" in sys.modules:  # `--debug` set it up; else importing it costs 9 ms
+            _debug(
+                "from the project index: %d sources, %d looked up, %d related to %s",
+                len(walked),
+                len(changed),
+                len(wanted),
+                ", ".join(sorted(focus)),
+            )
         loaded = []
         for source, module, path in walked:
             if source not in wanted:
