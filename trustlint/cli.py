@@ -495,7 +495,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from trustlint.engine import ScanOptions, run_scan
     from trustlint.project import Project
-    from trustlint.project_paths import real_project_path
+    from trustlint.project_paths import named_project_paths
     from trustlint.report.graph_export import render_graph
 
     _check_paths(args.paths)
@@ -505,7 +505,12 @@ def _graph(args: argparse.Namespace) -> int:
         ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
     )
     units = result.units
-    named = {real_project_path(path, result.root) for path in args.paths if path.is_file()}
+    named = {
+        name
+        for path in args.paths
+        if path.is_file()
+        for name in named_project_paths(path, result.root)
+    }
     if named:
         units = [unit for unit in units if named & {unit.unit, *unit.paths}]
     project = Project(units, result.config)

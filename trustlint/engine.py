@@ -22,7 +22,7 @@ from trustlint.merging import merge_findings
 from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
-from trustlint.project_paths import real_project_path
+from trustlint.project_paths import named_project_paths, real_project_path
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
 from trustlint.suppressions import apply_suppressions, unusable_suppressions
 
@@ -76,7 +76,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # Files named explicitly (pre-commit passes the changed ones): load the
         # whole project so cross-file rules see the rest, report on these only.
         project_dir = config.directory or git_root(start)
-        report_paths = {real_project_path(path, root) for path in paths}
+        report_paths = {name for path in paths for name in named_project_paths(path, root)}
         if project_dir is not None and _is_within(project_dir.resolve(), root):
             scan_paths = [
                 project_dir,
@@ -129,7 +129,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         report_paths=None if report_paths is None else frozenset(report_paths),
     )
     if options.baseline is not None:
-        scope = [real_project_path(path, root) for path in paths]
+        scope = sorted({name for path in paths for name in named_project_paths(path, root)})
         _apply_baseline(result, options.baseline, scope)
     return result
 
