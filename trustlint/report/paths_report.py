@@ -20,6 +20,7 @@ from trustlint.graph.path_query import PathsQuery
 from trustlint.graph.paths import Hop, ReachIndex, ReachPath
 from trustlint.graph.scope import same_account
 from trustlint.model import Location
+from trustlint.report.escaping import for_json
 from trustlint.report.graph_formats import (
     MERMAID_HEADER,
     condition_words,
@@ -224,7 +225,7 @@ def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
         ],
         "truncated": truncated,
     }
-    return json.dumps(data, indent=2) + "\n"
+    return json.dumps(for_json(data), indent=2) + "\n"
 
 
 # --- Mermaid --------------------------------------------------------------------------
