@@ -502,9 +502,15 @@ def _graph(args: argparse.Namespace) -> int:
     # A scan, so that edges are marked with the findings `scan` would report (config
     # levels, selections and suppressions applied); named files still see the project.
     result = run_scan(
-        ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
+        ScanOptions(
+            paths=tuple(args.paths),
+            config_path=args.config,
+            use_cache=not args.no_cache,
+            keep_graph=True,
+        )
     )
     units = result.units
+    graph, reach = result.graph, result.reach
     named = {
         name
         for path in args.paths
@@ -513,8 +519,10 @@ def _graph(args: argparse.Namespace) -> int:
     }
     if named:
         units = [unit for unit in units if named & {unit.unit, *unit.paths}]
+        graph = reach = None  # the scan's graph is of the whole project, not these units
     project = Project(units, result.config)
-    _write(render_graph(project, args.format, result.active), args.output)
+    rendered = render_graph(project, args.format, result.active, graph=graph, reach=reach)
+    _write(rendered, args.output)
     return EXIT_OK
 
 
