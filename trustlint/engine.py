@@ -24,7 +24,7 @@ from trustlint.passed import route
 from trustlint.project import Project
 from trustlint.project_paths import named_project_paths, real_project_path
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
-from trustlint.suppressions import apply_suppressions, unusable_suppressions
+from trustlint.suppressions import apply_suppressions, sort_suppressions
 
 if TYPE_CHECKING:
     from trustlint.checks import CheckContext
@@ -118,8 +118,9 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings.extend(_parse_error_findings(units, errors, options.strict))
     findings = _apply_settings(findings, config, options)
     known = frozenset({PARSE_ERROR, *_rule_ids()})
-    findings.extend(unusable_suppressions(units, known))
-    findings = apply_suppressions(findings, units, known)
+    notes, usable = sort_suppressions(units, known)
+    findings.extend(notes)
+    findings = apply_suppressions(findings, usable)
     if report_paths is not None:
         findings = [f for f in findings if _reported(f, report_paths)]
         # The other units were read for context; the result is about these.
