@@ -104,3 +104,13 @@ def test_a_link_named_explicitly_is_followed_and_one_met_in_the_walk_out_of_the_
         1,
         [("TL001", "project/escape.yaml", 10, 24)],
     )
+
+
+def test_graph_of_a_file_named_through_a_symlink_draws_it(linked_project: Path) -> None:
+    run = run_trustlint("graph", "--format", "json", "--no-cache", "link.yaml", cwd=linked_project)
+
+    assert run.returncode == 0, run.stderr
+    nodes = json.loads(run.stdout)["nodes"]
+    assert [(node["label"], node["location"]) for node in nodes if node["kind"] == "role"] == [
+        ("Role OpenRole", "link.yaml:3:3")
+    ]
