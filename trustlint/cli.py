@@ -495,21 +495,34 @@ def _explain(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from trustlint.engine import ScanOptions, run_scan
     from trustlint.project import Project
-    from trustlint.project_paths import real_project_path
+    from trustlint.project_paths import named_project_paths
     from trustlint.report.graph_export import render_graph
 
     _check_paths(args.paths)
     # A scan, so that edges are marked with the findings `scan` would report (config
     # levels, selections and suppressions applied); named files still see the project.
     result = run_scan(
-        ScanOptions(paths=tuple(args.paths), config_path=args.config, use_cache=not args.no_cache)
+        ScanOptions(
+            paths=tuple(args.paths),
+            config_path=args.config,
+            use_cache=not args.no_cache,
+            keep_graph=True,
+        )
     )
     units = result.units
-    named = {real_project_path(path, result.root) for path in args.paths if path.is_file()}
+    graph, reach = result.graph, result.reach
+    named = {
+        name
+        for path in args.paths
+        if path.is_file()
+        for name in named_project_paths(path, result.root)
+    }
     if named:
         units = [unit for unit in units if named & {unit.unit, *unit.paths}]
+        graph = reach = None  # the scan's graph is of the whole project, not these units
     project = Project(units, result.config)
-    _write(render_graph(project, args.format, result.active), args.output)
+    rendered = render_graph(project, args.format, result.active, graph=graph, reach=reach)
+    _write(rendered, args.output)
     return EXIT_OK
 
 

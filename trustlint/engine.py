@@ -10,7 +10,7 @@ import gc
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from trustlint.cache import dump_model, load_model
 from trustlint.checks import GRAPH_RULES
@@ -22,9 +22,12 @@ from trustlint.merging import merge_findings
 from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
-from trustlint.project_paths import real_project_path
+from trustlint.project_paths import named_project_paths, real_project_path
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
-from trustlint.suppressions import apply_suppressions, unusable_suppressions
+from trustlint.suppressions import apply_suppressions, sort_suppressions
+
+if TYPE_CHECKING:
+    from trustlint.checks import CheckContext
 
 T = TypeVar("T")
 
@@ -39,6 +42,8 @@ class ScanOptions:
     use_cache: bool = True
     baseline: dict[str, dict[str, str]] | None = None
     """Fingerprint -> recorded entry, from `--baseline`."""
+    keep_graph: bool = False
+    """Keep the trust graph and reach index the checks build on the result (`trustlint graph`)."""
 
 
 def git_root(start: Path) -> Path | None:
@@ -76,7 +81,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # Files named explicitly (pre-commit passes the changed ones): load the
         # whole project so cross-file rules see the rest, report on these only.
         project_dir = config.directory or git_root(start)
-        report_paths = {real_project_path(path, root) for path in paths}
+        report_paths = {name for path in paths for name in named_project_paths(path, root)}
         if project_dir is not None and _is_within(project_dir.resolve(), root):
             scan_paths = [
                 project_dir,
@@ -103,7 +108,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         # walking it again and again while the graph checks make their garbage.
         gc.freeze()
         frozen = True
-        graph_findings = _graph_findings(units, config, options, rule_ids)
+        graph_findings, graph_context = _graph_findings(units, config, options, rule_ids)
     finally:
         if frozen:
             gc.unfreeze()
@@ -113,8 +118,9 @@ def run_scan(options: ScanOptions) -> ScanResult:
     findings.extend(_parse_error_findings(units, errors, options.strict))
     findings = _apply_settings(findings, config, options)
     known = frozenset({PARSE_ERROR, *_rule_ids()})
-    findings.extend(unusable_suppressions(units, known))
-    findings = apply_suppressions(findings, units, known)
+    notes, usable = sort_suppressions(units, known)
+    findings.extend(notes)
+    findings = apply_suppressions(findings, usable)
     if report_paths is not None:
         findings = [f for f in findings if _reported(f, report_paths)]
         # The other units were read for context; the result is about these.
@@ -128,8 +134,10 @@ def run_scan(options: ScanOptions) -> ScanResult:
         errors=errors,
         report_paths=None if report_paths is None else frozenset(report_paths),
     )
+    if options.keep_graph and graph_context is not None and report_paths is None:
+        result.graph, result.reach = graph_context.built()
     if options.baseline is not None:
-        scope = [real_project_path(path, root) for path in paths]
+        scope = sorted({name for path in paths for name in named_project_paths(path, root)})
         _apply_baseline(result, options.baseline, scope)
     return result
 
@@ -193,20 +201,20 @@ def _limit_notes(unit: SourceUnit) -> list[Finding]:
 
 def _graph_findings(
     units: list[SourceUnit], config: Config, options: ScanOptions, rule_ids: Sequence[str]
-) -> list[Finding]:
-    """The findings of the checks that join units through the trust graph."""
+) -> tuple[list[Finding], CheckContext | None]:
+    """The findings of the checks that join units through the trust graph, and their context."""
     from trustlint.graph.pruning import graph_may_find
 
     selected = [rule_id for rule_id in rule_ids if rule_id in GRAPH_RULES]
     # Declared boundaries (TL014) judge trust policies alone, grants or not.
     boundaries = bool(config.boundaries) and "TL014" in selected
     if not selected or not (boundaries or graph_may_find(units)):
-        return []
+        return [], None
     from trustlint.checks import CheckContext, graph_checks
 
     checks = graph_checks()
     context = CheckContext(Project(units, config), strict=options.strict)
-    return route(finding for rule_id in selected for finding in checks[rule_id](context))
+    return route(f for rule_id in selected for f in checks[rule_id](context)), context
 
 
 def load_project(paths: Sequence[Path], config_path: Path | None, use_cache: bool) -> Project:

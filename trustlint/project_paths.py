@@ -41,6 +41,17 @@ def real_project_path(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path.resolve(), root)).as_posix()
 
 
+def named_project_paths(path: Path, root: Path) -> set[str]:
+    """Every project path a file or directory named on the command line goes by.
+
+    Its real path (how the walk of a project names a file it reaches both as
+    itself and through a symlink) and the path as the user reached it (how a
+    link named on its own, or reached through a symlinked directory, is
+    named): the scan reports on it whichever of the two its unit carries.
+    """
+    return {real_project_path(path, root), project_path(path, root)}
+
+
 def is_inside(path: str, base: str) -> bool:
     """Whether the absolute `path` is `base` or lies under it (no symlink is resolved)."""
     return path == base or path.startswith(base.rstrip(os.sep) + os.sep)

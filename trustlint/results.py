@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trustlint.config import Config
 from trustlint.findings import LEVEL_RANK, Finding
 from trustlint.model import ParseError, SourceUnit
+
+if TYPE_CHECKING:
+    from trustlint.graph import TrustGraph
+    from trustlint.graph.paths import ReachIndex
 
 PARSE_ERROR = "TL000"
 
@@ -30,6 +35,10 @@ class ScanResult:
     errors: list[ParseError] = field(default_factory=list)
     report_paths: frozenset[str] | None = None
     """The files a partial scan reports on (project-relative), None for a whole scan."""
+    graph: TrustGraph | None = None
+    """With `ScanOptions.keep_graph`, the trust graph of `units` if the checks built it."""
+    reach: ReachIndex | None = None
+    """With `ScanOptions.keep_graph`, the graph's reach index if the checks built it."""
 
     @property
     def active(self) -> list[Finding]:

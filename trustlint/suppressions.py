@@ -103,13 +103,22 @@ def unusable(suppression: Suppression, known_rules: frozenset[str]) -> str | Non
     return None
 
 
-def unusable_suppressions(units: Iterable[SourceUnit], known: frozenset[str]) -> list[Finding]:
-    """A TL000 note for each suppression that suppresses nothing, saying why."""
+UsableSuppressions = dict[str, list[Suppression]]
+"""The suppressions that apply, by the path they are written in."""
+
+
+def sort_suppressions(
+    units: Iterable[SourceUnit], known: frozenset[str]
+) -> tuple[list[Finding], UsableSuppressions]:
+    """Each suppression judged once: a TL000 note for each that suppresses nothing,
+    saying why, and the usable ones by path (for `apply_suppressions`)."""
     findings = []
+    usable: UsableSuppressions = {}
     for unit in units:
         for suppression in unit.suppressions:
             problem = unusable(suppression, known)
             if problem is None:
+                usable.setdefault(suppression.location.path, []).append(suppression)
                 continue
             rules = ", ".join(suppression.rule_ids) or "all rules"
             findings.append(
@@ -122,7 +131,7 @@ def unusable_suppressions(units: Iterable[SourceUnit], known: frozenset[str]) ->
                     subject=f"suppression {rules}",
                 )
             )
-    return findings
+    return findings, usable
 
 
 def covers(suppression: Suppression, finding: Finding) -> bool:
@@ -144,15 +153,8 @@ def covers(suppression: Suppression, finding: Finding) -> bool:
     return resource is not None and resource.contains_line(line)
 
 
-def apply_suppressions(
-    findings: list[Finding], units: Iterable[SourceUnit], known: frozenset[str]
-) -> list[Finding]:
-    """Mark each finding a usable suppression covers (never TL000)."""
-    by_path: dict[str, list[Suppression]] = {}
-    for unit in units:
-        for suppression in unit.suppressions:
-            if unusable(suppression, known) is None:
-                by_path.setdefault(suppression.location.path, []).append(suppression)
+def apply_suppressions(findings: list[Finding], by_path: UsableSuppressions) -> list[Finding]:
+    """Mark each finding a usable suppression (`sort_suppressions`) covers (never TL000)."""
     if not by_path:
         return findings
     result = []

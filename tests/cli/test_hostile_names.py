@@ -164,3 +164,17 @@ _OPEN_TRUST = """{
   ]
 }
 """
+
+
+@pytest.mark.parametrize("paths_format", ["text", "json", "mermaid"])
+def test_paths_shows_names_escaped(hostile: Path, paths_format: str) -> None:
+    completed = run_trustlint(
+        "paths", "--to", RAW_IDS[0], "--format", paths_format, "--no-cache", cwd=hostile
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert_inert(completed.stdout)
+    if paths_format == "text":
+        assert completed.stdout.splitlines()[2] == (
+            "1. Any AWS principal -> Role Clear\\x1b[2JRole (\\x1b[2J)  (1 hop)"
+        )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,3 +292,28 @@ def test_paths_from_an_identity_provider_as_text(tmp_path: Path) -> None:
         in out
     )
     assert out.endswith("\n2 paths.\n")
+
+
+NOT_UTF8_NAME = os.fsdecode(b"adm\xe9n.yaml")
+"""A Latin-1 file name: `surrogateescape`d text, its bytes on disk."""
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses names that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_is_escaped_in_json_as_graph_escapes_it(
+    tmp_path: Path,
+) -> None:
+    root = case(tmp_path, "vendor_chain_two_hops")
+    (root / "prod" / "admin.yaml").rename(root / "prod" / NOT_UTF8_NAME)
+    shown = "prod/adm\\xe9n.yaml"  # the byte that is not UTF-8, as `report/escaping.py` writes it
+
+    code, out, _ = paths(root, "--to", "prod-admin", "--format", "json")
+    graph = run_trustlint("graph", "--format", "json", "--no-cache", cwd=root)
+
+    assert code == 0
+    assert "\\udc" not in out  # a lone surrogate, which strict JSON parsers reject
+    report = json.loads(out)
+    admin = next(node for node in report["nodes"] if node["label"].startswith("Role ProdAdmin"))
+    assert admin["location"] == f"{shown}:3:3"
+    assert report["paths"][0]["hops"][0]["trust"]["location"] == f"{shown}:12:20"
+    graph_locations = {node["location"] for node in json.loads(graph.stdout)["nodes"]}
+    assert f"{shown}:3:3" in graph_locations

@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 from cli_support import run_trustlint
-from conftest import FIXTURES
+from conftest import FIXTURES, Project
+
+from trustlint import suppressions
+from trustlint.model import Suppression
 
 CASES = FIXTURES / "cli" / "suppressions"
 
@@ -58,3 +61,34 @@ def test_select_and_ignore_never_hide_a_parse_error(
     code, lines = scan_copy(tmp_path, "merge_conflict.yaml", *selection)
     assert code == 1
     assert lines[0].startswith("merge_conflict.yaml:6:15: TL000 error cannot parse")
+
+
+def test_each_suppression_is_judged_once(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once to report it when it cannot be applied, once to apply it: one judgement.
+    for name in ("valid_suppression.yaml", "typo_rule_id.yaml", "spaced_marker.yaml"):
+        project.copy(CASES / name)
+    judged: list[Suppression] = []
+    judge = suppressions.unusable
+
+    def counting(suppression: Suppression, known: frozenset[str]) -> str | None:
+        judged.append(suppression)
+        return judge(suppression, known)
+
+    monkeypatch.setattr(suppressions, "unusable", counting)
+
+    result = project.scan_result()
+
+    assert sorted((s.location.path, s.location.line) for s in judged) == [
+        ("spaced_marker.yaml", 9),
+        ("typo_rule_id.yaml", 9),
+        ("valid_suppression.yaml", 9),
+    ]
+    # and judged as before: the valid one applied, the other two reported.
+    assert [(f.location.path, f.location.line) for f in result.suppressed] == [
+        ("valid_suppression.yaml", 10)
+    ]
+    notes = [f for f in result.active if f.rule_id == "TL000"]
+    assert [(f.location.path, f.location.line, f.location.column) for f in notes] == [
+        ("spaced_marker.yaml", 9, 13),
+        ("typo_rule_id.yaml", 9, 13),
+    ]

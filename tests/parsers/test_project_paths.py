@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from trustlint.project_paths import WorkingDirectoryPaths, project_path, real_project_path
+from trustlint.project_paths import (
+    WorkingDirectoryPaths,
+    named_project_paths,
+    project_path,
+    real_project_path,
+)
 
 NOT_UTF8 = os.fsdecode(b"r\xf4le.yaml")
 """A Latin-1 file name: `surrogateescape`d text, its bytes on disk."""
@@ -33,6 +38,11 @@ def test_a_symlinked_file_is_named_as_reached_or_by_its_real_path(tmp_path: Path
 
     assert project_path(tmp_path / "alias.yaml", tmp_path) == "alias.yaml"
     assert real_project_path(tmp_path / "alias.yaml", tmp_path.resolve()) == "real.yaml"
+    # Named on the command line, it is reported under either name.
+    assert named_project_paths(tmp_path / "alias.yaml", tmp_path.resolve()) == {
+        "alias.yaml",
+        "real.yaml",
+    }
 
 
 def test_paths_are_shown_from_the_working_directory(

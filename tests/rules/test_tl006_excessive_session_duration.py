@@ -84,6 +84,8 @@ def test_permission_set_of_ninety_minutes_is_a_warning(project: Project) -> None
     [
         ("max_session_above_aws_limit.yaml", 7, 27),
         ("max_session_below_aws_minimum.yaml", 7, 27),
+        ("max_session_below_aws_minimum.json", 8, 31),
+        ("max_session_below_aws_minimum.tf", 3, 26),
         ("max_session_not_a_number.yaml", 7, 27),
         ("max_session_fractional.yaml", 7, 27),
         ("permission_set_above_limit.yaml", 8, 24),
@@ -136,6 +138,41 @@ def test_out_of_range_message_says_aws_rejects_it(project: Project) -> None:
         "Role DeployRole sets MaxSessionDuration to 50000 s (13 h 53 min 20 s); AWS accepts "
         "only 3600-43200 s (1-12 h) and rejects the role: set it to at most 3600"
     )
+
+
+@pytest.mark.parametrize(
+    ("fixture", "where", "message"),
+    [
+        (
+            "max_session_below_aws_minimum.json",
+            ("template.json", 8, 31),
+            "Role DeployRole sets MaxSessionDuration to 1000 s (16 min 40 s), below AWS's "
+            "minimum of 3600 s (1 h); CloudFormation will reject it: set it to at least 3600",
+        ),
+        (
+            "max_session_below_aws_minimum.tf",
+            ("main.tf", 3, 26),
+            "Role aws_iam_role.deploy sets max_session_duration to 1000 s (16 min 40 s), below "
+            "AWS's minimum of 3600 s (1 h); Terraform will reject it: set it to at least 3600",
+        ),
+        (
+            "permission_set_half_hour.yaml",
+            ("template.yaml", 8, 24),
+            "PermissionSet AdminAccess sets SessionDuration to PT30M (30 min), below IAM "
+            "Identity Center's minimum of PT1H (1 h); CloudFormation will reject it: set it to "
+            "at least PT1H",
+        ),
+    ],
+)
+def test_below_minimum_message_says_the_value_is_too_short_for_aws(
+    project: Project, fixture: str, where: tuple[str, int, int], message: str
+) -> None:
+    # Not "set it to at most 3600": the value is below what AWS accepts, not above a maximum.
+    name = where[0]
+    [finding] = scan_fixture(project, {name: CASES / fixture}, select=["TL006"])
+    location = finding.location
+    assert (finding.rule_id, location.path, location.line, location.column) == ("TL006", *where)
+    assert (finding.level, finding.message) == ("error", message)
 
 
 def test_permission_set_message_speaks_iso_durations(project: Project) -> None:

@@ -16,6 +16,7 @@ from trustlint.project import Project
 
 if TYPE_CHECKING:
     from trustlint.graph import TrustGraph
+    from trustlint.graph.paths import ReachIndex
 
 UNIT_CHECK_MODULES = (
     "trustlint.checks.trust",
@@ -40,6 +41,7 @@ class CheckContext:
     strict: bool = False
     """Report places a rule could not decide (unknown values) as notes."""
     _graph: TrustGraph | None = field(default=None, repr=False)
+    _reach: ReachIndex | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> TrustGraph:
@@ -49,6 +51,19 @@ class CheckContext:
 
             self._graph = build_graph(self.project)
         return self._graph
+
+    @property
+    def reach(self) -> ReachIndex:
+        """The graph's role-chain reach index (`graph.paths.reach_index`), built on first use."""
+        if self._reach is None:
+            from trustlint.graph.paths import reach_index
+
+            self._reach = reach_index(self.graph)
+        return self._reach
+
+    def built(self) -> tuple[TrustGraph | None, ReachIndex | None]:
+        """The graph and reach index the checks have built so far, for the caller to reuse."""
+        return self._graph, self._reach
 
     def options(self, rule_id: str) -> dict[str, Any]:
         return self.project.config.rule(rule_id).options

@@ -28,7 +28,7 @@ from trustlint.config import BoundaryAllow, TrustBoundary
 from trustlint.findings import Finding, RelatedLocation
 from trustlint.graph import TrustGraph
 from trustlint.graph.entities import Entity
-from trustlint.graph.paths import DEFAULT_MAX_HOPS, Hop, ReachIndex, reach_index, role_chains
+from trustlint.graph.paths import DEFAULT_MAX_HOPS, Hop, ReachIndex, role_chains
 from trustlint.model import Location, Principal, Statement, Unknown
 from trustlint.policy import ASSUME_ACTIONS, statement_allows_action
 
@@ -41,7 +41,7 @@ def check_trust_boundary(context: CheckContext) -> Iterator[Finding]:
     graph = context.graph
     max_hops = int(context.options(TL014).get("max_hops", DEFAULT_MAX_HOPS))
     yield from _boundary_findings(context, graph)
-    yield from _third_party_chains(graph, reach_index(graph), max_hops, context.strict)
+    yield from _third_party_chains(graph, context.reach, max_hops, context.strict)
 
 
 # --- (a) third-party chains -----------------------------------------------------------

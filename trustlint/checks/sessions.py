@@ -195,7 +195,16 @@ def _duration_findings(
         )
         return
     shown = (str(value.value) if setting.iso else f"{seconds} s") + f" ({human_duration(seconds)})"
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+    if seconds < MIN_SECONDS:
+        least = _iso(MIN_SECONDS) if setting.iso else str(MIN_SECONDS)
+        least_shown = (least if setting.iso else f"{MIN_SECONDS} s") + " (1 h)"
+        yield finding(
+            "error",
+            f"{owner} sets {name} to {shown}, below {setting.service}'s minimum of "
+            f"{least_shown}; {_deployer(resource, setting)} will reject it: set it to at "
+            f"least {least}",
+        )
+    elif seconds > MAX_SECONDS:
         yield finding(
             "error",
             f"{owner} sets {name} to {shown}; {setting.service} accepts only {setting.accepted} "
@@ -207,6 +216,15 @@ def _duration_findings(
             f"{owner} allows sessions of {shown}, above the configured maximum of {limit_shown}; "
             f"lower {name} to {limit} (or raise rules.TL006.{setting.option})",
         )
+
+
+def _deployer(resource: Resource, setting: DurationSetting) -> str:
+    """Who refuses a value AWS rejects, as the user meets it."""
+    if resource.resource_type.startswith("aws_"):
+        return "Terraform"
+    if resource.resource_type.startswith("AWS::"):
+        return "CloudFormation"
+    return setting.service
 
 
 def _iso(seconds: int) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from trustlint.findings import Finding
 from trustlint.graph import TrustGraph, build_graph
 from trustlint.graph.edges import Edge, GraphView, Node, graph_view, mark_findings
+from trustlint.graph.paths import ReachIndex
 from trustlint.model import Location
 from trustlint.project import Project
 from trustlint.report.escaping import for_dot, for_json
@@ -39,17 +40,26 @@ EdgeId = tuple[str, str, str, Location]
 """An edge whatever findings mark it: source, target, kind, location."""
 
 
-def render_graph(project: Project, fmt: str, findings: Sequence[Finding]) -> str:
+def render_graph(
+    project: Project,
+    fmt: str,
+    findings: Sequence[Finding],
+    *,
+    graph: TrustGraph | None = None,
+    reach: ReachIndex | None = None,
+) -> str:
     """The project's trust graph in `fmt` (`mermaid`, `dot` or `json`).
 
     `findings` (a scan's, as `trustlint graph` runs one) mark the edges they
-    point at; a reporter runs no checks.
+    point at; a reporter runs no checks. `graph` and `reach`, when the scan's
+    checks built them for this same project, are reused rather than built again.
     """
     if fmt not in GRAPH_FORMATS:
         raise ValueError(f"unknown graph format {fmt!r}")
-    graph = build_graph(project)
+    if graph is None:
+        graph, reach = build_graph(project), None
     view = mark_findings(graph_view(graph), ((f.rule_id, f.location) for f in findings))
-    chains = chain_edges(graph)
+    chains = chain_edges(graph, reach)
     if fmt == "json":
         return render_json(view, chains)
     if fmt == "dot":
@@ -61,11 +71,15 @@ def _edge_id(edge: Edge) -> EdgeId:
     return (edge.source, edge.target, edge.kind, edge.location)
 
 
-def chain_edges(graph: TrustGraph) -> frozenset[EdgeId]:
-    """The trust and grant edges of every decided hop from a scanned role into a role."""
-    from trustlint.graph.paths import reach_index
+def chain_edges(graph: TrustGraph, index: ReachIndex | None = None) -> frozenset[EdgeId]:
+    """The trust and grant edges of every decided hop from a scanned role into a role.
 
-    index = reach_index(graph)
+    `index` is the graph's reach index when it is already built.
+    """
+    if index is None:
+        from trustlint.graph.paths import reach_index
+
+        index = reach_index(graph)
     marked: set[EdgeId] = set()
     for hops in index.into.values():
         for hop in hops:

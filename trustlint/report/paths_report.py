@@ -20,6 +20,7 @@ from trustlint.graph.path_query import PathsQuery
 from trustlint.graph.paths import Hop, ReachIndex, ReachPath
 from trustlint.graph.scope import same_account
 from trustlint.model import Location
+from trustlint.report.escaping import for_json, for_text
 from trustlint.report.graph_formats import (
     MERMAID_HEADER,
     condition_words,
@@ -107,10 +108,11 @@ def _statement(edge: Edge) -> str:
 
 
 def render_text(names: Names, query: PathsQuery, paths: list[ReachPath], truncated: bool) -> str:
+    """The paths for a terminal: names and paths from the scanned files escaped (`for_text`)."""
     lines = [_heading(names, query), ""]
     if not paths:
         lines.append(_nothing(query))
-        return "\n".join(lines) + "\n"
+        return _text_lines(lines)
     for number, path in enumerate(paths, 1):
         steps = [names(path.origin), *(names(hop.target) for hop in path.hops)]
         hops = "1 hop" if len(path.hops) == 1 else f"{len(path.hops)} hops"
@@ -120,7 +122,11 @@ def render_text(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
             lines.extend(_hop_lines(names, hop))
         lines.append("")
     lines.append(_summary(paths, truncated))
-    return "\n".join(lines) + "\n"
+    return _text_lines(lines)
+
+
+def _text_lines(lines: list[str]) -> str:
+    return "".join(f"{for_text(line)}\n" for line in lines)
 
 
 def _heading(names: Names, query: PathsQuery) -> str:
@@ -224,7 +230,7 @@ def render_json(names: Names, query: PathsQuery, paths: list[ReachPath], truncat
         ],
         "truncated": truncated,
     }
-    return json.dumps(data, indent=2) + "\n"
+    return json.dumps(for_json(data), indent=2) + "\n"
 
 
 # --- Mermaid --------------------------------------------------------------------------
