@@ -295,6 +295,24 @@ def _load(
     discovery = discover(paths, root, excludes, project)
     if project is not None and (discovery.errors or not all(p.is_dir() for p in paths)):
         project.walk_complete = False  # what the walk found is not only what its listings hold
+    if project is not None and project.loaded and focus is not None and context is not None:
+        # The tree changed (a file added or removed): walked again, the index
+        # still answers for every source that did not change.
+        from trustlint.loading import visit_project, walked_sources
+
+        found = walked_sources(discovery.files, discovery.terraform_dirs, root)
+        visited = visit_project(
+            project,
+            root,
+            config.load_options,
+            visit=visit,
+            focus=focus,
+            account_for_path=config.account_for_path,
+            context=context,
+            walked=found,
+        )
+        if visited is not None:
+            return visited, list(discovery.errors)
     units = visit_units(
         discovery.files,
         discovery.terraform_dirs,

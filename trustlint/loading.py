@@ -248,6 +248,7 @@ def visit_project(
     focus: Collection[str],
     account_for_path: AccountForPath | None,
     context: Visit[T],
+    walked: Sequence[tuple[str, bool, str]] | None = None,
 ) -> list[tuple[SourceUnit, T]] | None:
     """`visit_units` for a partial scan, from the project index; None when it cannot tell.
 
@@ -256,9 +257,12 @@ def visit_project(
     keys the index holds, what `context` kept of them when they are not
     focused. No other source becomes an object: the cost is a stat per
     directory and file of the project, then that of the units loaded.
+    `walked`: the sources a walk found this run (`walked_sources`), when the
+    index's own walk no longer stands (a file was added, say).
     """
-    walked = project.walk()
     if walked is None:
+        walked = project.walk()
+    if walked is None or not project.loaded:
         return None
     from trustlint.graph.link_index import related as related_sources
 
@@ -289,6 +293,7 @@ def visit_project(
             # Whole (its checksum holds) but not of the shape written: the
             # normal way reads every source and writes the index afresh.
             _debug("ignoring a link index of the wrong shape")
+            project.loaded = False
             return None
         if "logging" in sys.modules:  # `--debug` set it up; else importing it costs 9 ms
             _debug(
@@ -318,6 +323,19 @@ def visit_project(
         return cast("list[tuple[SourceUnit, T]]", _roots(_without_nested_templates(loaded)))
     finally:
         cache.close()
+
+
+def walked_sources(
+    files: Sequence[Path], terraform_dirs: Sequence[Path], root: Path
+) -> list[tuple[str, bool, str]]:
+    """What `visit_project` takes of a discovery: each source's id, kind and absolute path."""
+    relative = _Relative(root)
+    walked = []
+    for paths, module in ((files, False), (terraform_dirs, True)):
+        for path in paths:
+            absolute, source = relative(path)
+            walked.append((source, module, os.fspath(absolute)))
+    return walked
 
 
 def _holds_own(

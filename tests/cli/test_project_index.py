@@ -145,14 +145,18 @@ def test_a_same_size_rewrite_with_the_old_mtime_is_still_seen(repository: Projec
     assert partial(root, GRANT) != [("TL004", GRANT, 20, 27)]
 
 
-def test_a_grant_added_in_a_new_directory_is_found(repository: Project) -> None:
+def test_a_grant_added_in_a_new_directory_is_found(
+    repository: Project, looked_up: list[str]
+) -> None:
     root = repository.root
     assert partial(root, TARGET) == [("TL004", GRANT, 20, 27)]
     second = repository.copy(root / GRANT, "late/second_grant.yaml")
     second.write_text(second.read_text().replace("RoleName: caller", "RoleName: caller-two"))
     expected = partial(root, TARGET, use_cache=False)
     assert ("TL004", "late/second_grant.yaml", 20, 27) in expected
+    looked_up.clear()
     assert partial(root, TARGET) == expected
+    assert looked_up == ["late/second_grant.yaml"]  # the tree is walked again, not re-read
 
 
 def test_a_removed_grant_drops_its_finding(repository: Project) -> None:
