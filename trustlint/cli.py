@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         "in CloudFormation, Terraform and JSON.",
     )
     parser.add_argument("--version", action="version", version=f"trustlint {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show debug messages, and tracebacks of internal errors",
+    )
     # `--debug` after the subcommand too (the internal-error hint suggests it there);
     # SUPPRESS keeps a subcommand without it from resetting one given before.
     common = _Parser(add_help=False)
@@ -198,6 +202,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    if args.debug:
+        _show_debug_messages()
     try:
         if args.command == "scan":
             return _scan(args)
@@ -234,6 +240,22 @@ def _main(argv: Sequence[str] | None) -> int:
                 "Run again with --debug for the traceback, and please report it.\n"
             )
         return EXIT_ERROR
+
+
+def _show_debug_messages() -> None:
+    """`--debug`: trustlint's own debug messages on stderr (why a cache entry
+    was not used, what a partial scan read), escaped like all text output."""
+    import logging
+
+    class Escaped(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return for_text(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Escaped("trustlint: debug: %(message)s"))
+    logger = logging.getLogger("trustlint")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 def _rule_ids(text: str | None) -> frozenset[str] | None:

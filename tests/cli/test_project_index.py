@@ -10,6 +10,7 @@ scan reports exactly what an uncached one does.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -310,3 +311,26 @@ def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
     looked_up.clear()
     assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
     assert len(looked_up) == SOURCES
+
+
+def test_debug_says_what_a_partial_scan_took_from_the_index(
+    project: Project, tmp_path: Path
+) -> None:
+    for entry in PARTIAL.iterdir():
+        project.copy(entry)
+    command = [sys.executable, "-m", "trustlint", "scan", "--debug", GRANT]
+    environment = {**os.environ, "TRUSTLINT_CACHE_DIR": str(tmp_path / "cache")}
+    environment["PYTHONPATH"] = str(REPO)
+    run = [
+        subprocess.run(
+            command, cwd=project.root, env=environment, capture_output=True, text=True, check=False
+        )
+        for _ in range(2)
+    ][-1]
+    assert run.returncode == 1
+    # Files written a moment ago are looked up again (the racy window): how
+    # many is up to the clock; what the index holds and relates is not.
+    line = re.compile(
+        rf"trustlint: debug: from the project index: 6 sources, \d looked up, 2 related to {GRANT}"
+    )
+    assert line.search(run.stderr), run.stderr
