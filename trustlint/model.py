@@ -406,6 +406,23 @@ UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-js
 
 
 @dataclass(frozen=True, slots=True)
+class LineHashes:
+    """GitHub's `primaryLocationLineHash` of lines of one file, from the bytes that were parsed.
+
+    Made where the file is read (`trustlint.line_hashes`), so that SARIF output
+    need not read and hash the file again. `lines` empty: `values` holds the
+    window hash of every line from the first (what the parse cache stores);
+    otherwise, of those `lines` only, each with its count (what a scan keeps).
+    Arrays are packed (`array.array` bytes): `values` of 'Q', the others of 'I'.
+    """
+
+    path: str
+    values: bytes
+    lines: bytes = b""
+    counts: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceUnit:
     """What one front-end produced from one deployable unit.
 
@@ -447,3 +464,5 @@ class SourceUnit:
     limits_reached: tuple[ParseError, ...] = field(default=())
     """Where evaluation stopped at one of the `limits:` (`trustlint.budgets`);
     `--strict` reports each as a TL000 note."""
+    line_hashes: tuple[LineHashes, ...] = field(default=(), compare=False, repr=False)
+    """The line hashes of the files the unit was read from, for SARIF output."""

@@ -22,6 +22,8 @@ from urllib.parse import quote
 from trustlint import __version__
 from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
 from trustlint.findings import Finding
+from trustlint.line_hashes import hashes as held_hashes
+from trustlint.line_hashes import table_for
 from trustlint.model import Location
 from trustlint.report.escaping import for_json, for_sarif_message
 from trustlint.report.json_stream import LazyList, write_document
@@ -114,7 +116,7 @@ def write_sarif(
     )
     # `results` is the run's last property that is set (`_to_json` keeps the
     # schema's order, and those after it are never set here).
-    document["runs"][0]["results"] = LazyList(len(ordered), results)
+    document["runs"][0]["results"] = LazyList(len(ordered), results, one_per_line=True)
     write_document(stream, document)
 
 
@@ -248,10 +250,20 @@ def artifact_uri(path: str) -> str:
 def _with_line_hashes(
     result: ScanResult, ordered: Sequence[Finding]
 ) -> Iterator[tuple[Finding, Mapping[int, str]]]:
-    """Each finding (sorted by path) with the line hashes of its file, one file at a time."""
+    """Each finding (sorted by path) with the line hashes of its file, one file at a time.
+
+    The hashes the units made from the bytes they were parsed from
+    (`trustlint.line_hashes`); a line none of them holds is hashed from the
+    file as it is now.
+    """
+    tables = table_for(result.units)
     for path, group in groupby(ordered, key=lambda finding: finding.location.path):
         findings = list(group)
-        hashes = file_line_hashes(result.root / path, {f.location.line for f in findings})
+        lines = {finding.location.line for finding in findings}
+        table = tables.get(path)
+        hashes = held_hashes(table, lines) if table is not None else {}
+        if len(hashes) < len(lines):
+            hashes = {**file_line_hashes(result.root / path, lines - set(hashes)), **hashes}
         for finding in findings:
             yield finding, hashes
 
