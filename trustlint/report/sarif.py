@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from itertools import groupby
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -339,19 +340,13 @@ _LEADING = (
 
 
 def _to_json(value: Any) -> Any:
-    import attr
-
-    if attr.has(type(value)):
+    kind: type = type(value)
+    fields = _schema_fields(kind)
+    if fields is not None:
         data: dict[str, Any] = {}
-        for field in attr.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None:
-                continue
-            name = field.metadata["schema_property_name"]
-            default = field.default
-            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            if item == default and name not in _ALWAYS_WRITTEN:
+        for attribute, name, default in fields:
+            item = getattr(value, attribute)
+            if item is None or (item == default and name not in _ALWAYS_WRITTEN):
                 continue
             data[name] = _to_json(item)
         leading = {name: data.pop(name) for name in _LEADING if name in data}
@@ -361,3 +356,22 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_to_json(item) for item in value]
     return value
+
+
+@cache
+def _schema_fields(kind: type) -> tuple[tuple[str, str, Any], ...] | None:
+    """(attribute, SARIF property, default) of each field of a `sarif_om` class; None for others.
+
+    Looked up once a class: a large scan writes thousands of results.
+    """
+    import attr
+
+    if not attr.has(kind):
+        return None
+    fields = []
+    for field in attr.fields(kind):
+        default = field.default
+        if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        fields.append((field.name, field.metadata["schema_property_name"], default))
+    return tuple(fields)
