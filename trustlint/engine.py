@@ -158,9 +158,8 @@ class UnitChecks:
             findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
             if self.strict:
                 findings.extend(_limit_notes(unit))
-        # SARIF's line hashes of the lines a result can be on, made from the
-        # bytes parsed (`trustlint.line_hashes`): the rest of the table goes.
-        return line_hashes.keep(for_graph(unit), findings), dump_model(route(findings))
+        kept = line_hashes.keep(for_graph(unit), findings)  # SARIF's, of the lines it may need
+        return kept, dump_model(route(findings))
 
 
 def _limit_notes(unit: SourceUnit) -> list[Finding]:

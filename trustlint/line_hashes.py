@@ -5,15 +5,17 @@ lines. Reading and hashing every file with findings again once the scan is
 done costs seconds on a large project, one file after another; the loader
 has the bytes already, in the parse workers. So:
 
-- `attach`: where a unit is made, the window hash of every line of each file
-  it was read from (`LineHashes` with no `lines`), from the very bytes that
-  were parsed. The parse cache stores it with the unit.
-- `keep`: once the single-unit checks have run (in the workers too), only
-  the lines a result can point at: those of the unit's findings and of every
-  location the pruned unit holds (the graph checks report at those), each
-  with its count. A few lines a file, not a table of every line.
-- `table_for` / `hashes`: the SARIF writer's look-up. A line no unit kept
-  (a file no worker read) is hashed from the file as before.
+- `attach`: where a unit is made, from the very bytes that were parsed, the
+  hashes (with their counts) of the lines a result can point at: those of
+  every location the unit's model holds, which is where checks report. A few
+  lines a file, not a table of every line. The parse cache stores them with
+  the unit.
+- `keep`: once the single-unit checks have run on a unit (in the workers
+  too), only the lines of its findings and of the locations the pruned unit
+  holds (`pruning.for_graph`), where the graph checks report.
+- `table_for` / `hashes`: the SARIF writer's look-up. A line no unit holds
+  (a file no worker read, a finding placed elsewhere) is hashed from the file
+  as before.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -34,29 +37,59 @@ def attach(unit: SourceUnit | None, read: Mapping[str, bytes], root: Path) -> So
     """`unit` with the line hashes of its files that are in `read` (absolute path -> bytes)."""
     if unit is None or not read:
         return unit
-    from trustlint.report.line_hash import window_table
+    from trustlint.report.line_hash import counted, window_table
 
+    wanted = _lines(unit)
     tables = []
     for relative in unit.paths:
         data = read.get(os.path.abspath(os.path.join(root, relative)))
-        if data is not None:
-            tables.append(LineHashes(relative, window_table(data).tobytes()))
+        lines = wanted.get(relative)
+        if data is None or not lines:
+            continue
+        # A line's count depends on the lines above it only: hash up to the last one.
+        values = window_table(data, last_line=max(lines))
+        held, hashes, counts = array("I"), array("Q"), array("I")
+        for line, value, count in counted(values, lines):
+            held.append(line)
+            hashes.append(value)
+            counts.append(count)
+        tables.append(LineHashes(relative, held.tobytes(), hashes.tobytes(), counts.tobytes()))
     if not tables:
         return unit
     return replace(unit, line_hashes=tuple(tables))
 
 
 def keep(unit: SourceUnit, findings: Iterable[Finding]) -> SourceUnit:
-    """`unit` with the line hashes of the lines its locations and `findings` are on only."""
+    """`unit` (pruned) with the hashes of the lines of its own locations and `findings` only.
+
+    What a scan keeps to the end: the graph checks report at locations of the
+    pruned units, the single-unit checks have reported (`findings`). About
+    half of the lines `attach` held.
+    """
     if not unit.line_hashes:
         return unit
     wanted = _lines(unit)
     for finding in findings:
         wanted.setdefault(finding.location.path, set()).add(finding.location.line)
-    kept = tuple(
-        _kept(table, wanted[table.path]) for table in unit.line_hashes if table.path in wanted
-    )
-    return replace(unit, line_hashes=kept)
+    tables = []
+    for table in unit.line_hashes:
+        lines = wanted.get(table.path)
+        if not lines:
+            continue
+        held = _unpacked("I", table.lines)
+        chosen = list(map(lines.__contains__, held))
+        if all(chosen):
+            tables.append(table)
+            continue
+        tables.append(
+            LineHashes(
+                table.path,
+                array("I", compress(held, chosen)).tobytes(),
+                array("Q", compress(_unpacked("Q", table.values), chosen)).tobytes(),
+                array("I", compress(_unpacked("I", table.counts), chosen)).tobytes(),
+            )
+        )
+    return replace(unit, line_hashes=tuple(tables))
 
 
 def table_for(units: Iterable[SourceUnit]) -> dict[str, LineHashes]:
@@ -69,11 +102,7 @@ def table_for(units: Iterable[SourceUnit]) -> dict[str, LineHashes]:
 
 
 def hashes(table: LineHashes, lines: Iterable[int]) -> dict[int, str]:
-    """`HASH:COUNT` of each of `lines` that `table` has."""
-    from trustlint.report.line_hash import select
-
-    if not table.lines:
-        return select(_unpacked("Q", table.values), lines)
+    """`HASH:COUNT` of each of `lines` that `table` holds."""
     held = dict(
         zip(
             _unpacked("I", table.lines),
@@ -87,27 +116,6 @@ def hashes(table: LineHashes, lines: Iterable[int]) -> dict[int, str]:
         if found is not None:
             result[line] = f"{found[0]:x}:{found[1]}"
     return result
-
-
-def _kept(table: LineHashes, wanted: set[int]) -> LineHashes:
-    lines, values, counts = array("I"), array("Q"), array("I")
-    if table.lines:  # some lines only already: keep those of them wanted
-        held: Iterable[tuple[int, int, int]] = zip(
-            _unpacked("I", table.lines),
-            _unpacked("Q", table.values),
-            _unpacked("I", table.counts),
-            strict=True,
-        )
-        held = [entry for entry in held if entry[0] in wanted]
-    else:
-        from trustlint.report.line_hash import counted
-
-        held = counted(_unpacked("Q", table.values), wanted)
-    for line, value, count in held:
-        lines.append(line)
-        values.append(value)
-        counts.append(count)
-    return LineHashes(table.path, values.tobytes(), lines.tobytes(), counts.tobytes())
 
 
 def _unpacked(code: str, data: bytes) -> array[int]:

@@ -407,19 +407,17 @@ UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-js
 
 @dataclass(frozen=True, slots=True)
 class LineHashes:
-    """GitHub's `primaryLocationLineHash` of lines of one file, from the bytes that were parsed.
+    """GitHub's `primaryLocationLineHash` of some lines of one file, from the bytes parsed.
 
     Made where the file is read (`trustlint.line_hashes`), so that SARIF output
-    need not read and hash the file again. `lines` empty: `values` holds the
-    window hash of every line from the first (what the parse cache stores);
-    otherwise, of those `lines` only, each with its count (what a scan keeps).
-    Arrays are packed (`array.array` bytes): `values` of 'Q', the others of 'I'.
+    need not read and hash the file again: for each of `lines`, its window hash
+    (`values`) and `counts`, as packed `array.array` bytes ('I', 'Q', 'I').
     """
 
     path: str
+    lines: bytes
     values: bytes
-    lines: bytes = b""
-    counts: bytes = b""
+    counts: bytes
 
 
 @dataclass(frozen=True, slots=True)

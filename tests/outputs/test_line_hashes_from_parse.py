@@ -24,6 +24,7 @@ from trustlint.findings import Finding
 from trustlint.frontends import LoadOptions, dispatch
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import LineHashes, Location, SourceUnit
+from trustlint.pruning import for_graph
 from trustlint.report import sarif as sarif_report
 from trustlint.report.line_hash import file_line_hashes, select, window_table
 from trustlint.report.line_hash import line_hashes as text_line_hashes
@@ -46,6 +47,21 @@ def test_a_table_of_a_files_bytes_gives_upload_sarifs_values(
     assert select(table, range(1, len(expected) + 1)) == dict(enumerate(expected, start=1))
 
 
+ROLE_TF = """\
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sts:AssumeRole" }]
+  })
+}
+"""
+
+
+def held_lines(table: LineHashes, path: Path) -> set[int]:
+    return set(line_hashes.hashes(table, every_line(path)))
+
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -54,55 +70,84 @@ def test_a_table_of_a_files_bytes_gives_upload_sarifs_values(
         "lambda_trust_policy.json",
     ],
 )
-def test_a_loaded_file_carries_the_hash_of_every_line(tmp_path: Path, name: str) -> None:
+def test_a_loaded_file_carries_the_hashes_of_its_lines_with_locations(
+    tmp_path: Path, name: str
+) -> None:
     path = tmp_path / name
     shutil.copyfile(CASES / name, path)
     unit = load_file(path, tmp_path, LoadOptions())
     assert unit is not None
     [table] = unit.line_hashes
     assert table.path == name
-    lines = every_line(path)
-    assert line_hashes.hashes(table, lines) == file_line_hashes(path, lines)
-    assert line_hashes.hashes(table, [7]) == {7: text_line_hashes(path.read_text())[7]}
+    held = held_lines(table, path)
+    assert 7 in held  # the principal of each fixture's trust policy
+    assert line_hashes.hashes(table, held) == file_line_hashes(path, held)
 
 
-def test_a_terraform_module_carries_the_hashes_of_each_of_its_files(tmp_path: Path) -> None:
-    module = tmp_path / "tools"
-    shutil.copytree(
-        FIXTURES / "graph" / "cross_account_trust_of_role_without_grant" / "tools", module
-    )
-    (module / "outputs.tf").write_text('output "x" {\n  value = 1\n}\n', encoding="utf-8")
-    unit = load_terraform(module, tmp_path, LoadOptions())
-    tables = {table.path: table for table in unit.line_hashes}
-    assert sorted(tables) == sorted(unit.paths) == ["tools/main.tf", "tools/outputs.tf"]
-    for relative, table in tables.items():
-        lines = every_line(tmp_path / relative)
-        assert line_hashes.hashes(table, lines) == file_line_hashes(tmp_path / relative, lines)
-
-
-def test_a_unit_keeps_the_lines_of_its_findings_and_locations_only(tmp_path: Path) -> None:
+def test_lines_nothing_is_read_from_are_not_held(tmp_path: Path) -> None:
     path = tmp_path / "roles.yaml"
     roles = (CASES / "wildcard_roles_one_suppressed.yaml").read_text(encoding="utf-8")
     bucket = "  Logs:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: logs\n"
     path.write_text(roles + bucket, encoding="utf-8")
-    bucket_lines = set(every_line(path)[-5:-1])
     unit = load_file(path, tmp_path, LoadOptions())
     assert unit is not None
-    elsewhere = Location("roles.yaml", 2, 1, 2, 5)
-    finding = Finding("TL001", "error", "a finding", elsewhere, resource="roles.yaml")
+    [table] = unit.line_hashes
+    held = held_lines(table, path)
+    # The roles' lines (11: the `AWS: "*"` principal TL001 reports), not the
+    # bucket's (the last four), nor line 2 (`Resources:`).
+    assert 11 in held
+    assert not held & {2, *every_line(path)[-5:-1]}
+    assert line_hashes.hashes(table, held) == file_line_hashes(path, held)
 
-    kept = line_hashes.keep(unit, [finding])
 
-    [table] = kept.line_hashes
+LONG_SESSION_ROLE = """\
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      MaxSessionDuration: 86400
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: arn:aws:iam::111111111111:root
+            Action: sts:AssumeRole
+"""
+
+
+def test_a_scan_keeps_the_lines_of_the_pruned_unit_and_of_its_findings(tmp_path: Path) -> None:
+    path = tmp_path / "role.yaml"
+    path.write_text(LONG_SESSION_ROLE, encoding="utf-8")
+    unit = load_file(path, tmp_path, LoadOptions())
+    assert unit is not None
     [whole] = unit.line_hashes
-    held = set(line_hashes.hashes(table, every_line(path)))
-    # Line 2 for the finding; line 11 holds the principal a trust check reports.
-    assert {2, 11} <= held
-    assert not held & bucket_lines  # nothing the checks read is there
+    pruned = for_graph(unit)
+    # MaxSessionDuration (line 5) is read by TL006, not by the graph.
+    assert 5 in held_lines(whole, path)
+    assert 5 not in held_lines(line_hashes.keep(pruned, []).line_hashes[0], path)
+    session = Location("role.yaml", 5, 27, 5, 32)
+    finding = Finding("TL006", "error", "too long", session, resource="role.yaml")
+
+    [table] = line_hashes.keep(pruned, [finding]).line_hashes
+
+    held = held_lines(table, path)
+    assert {5, 11} <= held  # the finding's line; the principal the graph reads
     assert line_hashes.hashes(table, held) == line_hashes.hashes(whole, held)
-    # Keeping again (fewer lines) takes from what is held.
-    assert line_hashes.keep(kept, []).line_hashes[0].lines
-    assert 2 not in line_hashes.hashes(line_hashes.keep(kept, []).line_hashes[0], [2])
+
+
+def test_a_terraform_module_carries_the_hashes_of_each_of_its_files(tmp_path: Path) -> None:
+    module = tmp_path / "tools"
+    case = FIXTURES / "graph" / "cross_account_trust_of_role_without_grant"
+    shutil.copytree(case / "tools", module)
+    (module / "roles.tf").write_text(ROLE_TF, encoding="utf-8")
+    unit = load_terraform(module, tmp_path, LoadOptions())
+    tables = {table.path: table for table in unit.line_hashes}
+    assert sorted(tables) == sorted(unit.paths) == ["tools/main.tf", "tools/roles.tf"]
+    for relative, table in tables.items():
+        held = held_lines(table, tmp_path / relative)
+        assert held
+        assert line_hashes.hashes(table, held) == file_line_hashes(tmp_path / relative, held)
 
 
 def test_the_parse_cache_keeps_a_units_line_hashes(tmp_path: Path) -> None:
@@ -113,8 +158,6 @@ def test_the_parse_cache_keeps_a_units_line_hashes(tmp_path: Path) -> None:
     restored = load_unit(dump_unit(unit))
     assert isinstance(restored, SourceUnit)
     assert restored.line_hashes == unit.line_hashes
-    kept = line_hashes.keep(unit, [])
-    assert load_unit(dump_unit(kept)).line_hashes == kept.line_hashes  # type: ignore[union-attr]
 
 
 def sarif_hashes(text: str) -> dict[tuple[str, int], str]:
@@ -190,12 +233,3 @@ def test_a_line_no_unit_holds_is_hashed_from_the_file(project: Project) -> None:
     ]
     written = sarif_hashes(render_sarif(result, [finding]))
     assert written == {("policy.json", 7): text_line_hashes(path.read_text())[7]}
-
-
-def test_a_table_for_some_lines_answers_for_those_only() -> None:
-    whole = LineHashes("a.yaml", window_table(b"a\nb\na\nb\n").tobytes())
-    assert line_hashes.hashes(whole, [3]) == select(window_table(b"a\nb\na\nb\n"), [3])
-    unit = SourceUnit("a.yaml", "cloudformation", ("a.yaml",), line_hashes=(whole,))
-    finding = Finding("TL001", "error", "m", Location("a.yaml", 3, 1, 3, 2), resource="a.yaml")
-    [kept] = line_hashes.keep(unit, [finding]).line_hashes
-    assert line_hashes.hashes(kept, [1, 2, 3, 4]) == line_hashes.hashes(whole, [3])
