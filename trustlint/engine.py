@@ -147,7 +147,6 @@ class UnitChecks:
     would all be left out (they lie in the unit's files), so it is not checked."""
 
     def __call__(self, unit: SourceUnit) -> tuple[SourceUnit, bytes]:
-        from trustlint import line_hashes
         from trustlint.checks import CheckContext, unit_checks
         from trustlint.pruning import for_graph
 
@@ -158,8 +157,7 @@ class UnitChecks:
             findings = [f for rule_id in self.rule_ids for f in checks[rule_id](context)]
             if self.strict:
                 findings.extend(_limit_notes(unit))
-        kept = line_hashes.keep(for_graph(unit), findings)  # SARIF's, of the lines it may need
-        return kept, dump_model(route(findings))
+        return for_graph(unit), dump_model(route(findings))
 
 
 def _limit_notes(unit: SourceUnit) -> list[Finding]:

@@ -20,11 +20,9 @@ from test_sarif_line_hash import UPLOAD_SARIF_VECTORS
 from trustlint import line_hashes
 from trustlint.cache import dump_unit, load_unit
 from trustlint.engine import ScanOptions, run_scan
-from trustlint.findings import Finding
 from trustlint.frontends import LoadOptions, dispatch
 from trustlint.frontends.dispatch import load_file, load_terraform
-from trustlint.model import LineHashes, Location, SourceUnit
-from trustlint.pruning import for_graph
+from trustlint.model import LineHashes, SourceUnit
 from trustlint.report import sarif as sarif_report
 from trustlint.report.line_hash import file_line_hashes, select, window_table
 from trustlint.report.line_hash import line_hashes as text_line_hashes
@@ -98,42 +96,6 @@ def test_lines_nothing_is_read_from_are_not_held(tmp_path: Path) -> None:
     assert 11 in held
     assert not held & {2, *every_line(path)[-5:-1]}
     assert line_hashes.hashes(table, held) == file_line_hashes(path, held)
-
-
-LONG_SESSION_ROLE = """\
-Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      MaxSessionDuration: 86400
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal:
-              AWS: arn:aws:iam::111111111111:root
-            Action: sts:AssumeRole
-"""
-
-
-def test_a_scan_keeps_the_lines_of_the_pruned_unit_and_of_its_findings(tmp_path: Path) -> None:
-    path = tmp_path / "role.yaml"
-    path.write_text(LONG_SESSION_ROLE, encoding="utf-8")
-    unit = load_file(path, tmp_path, LoadOptions())
-    assert unit is not None
-    [whole] = unit.line_hashes
-    pruned = for_graph(unit)
-    # MaxSessionDuration (line 5) is read by TL006, not by the graph.
-    assert 5 in held_lines(whole, path)
-    assert 5 not in held_lines(line_hashes.keep(pruned, []).line_hashes[0], path)
-    session = Location("role.yaml", 5, 27, 5, 32)
-    finding = Finding("TL006", "error", "too long", session, resource="role.yaml")
-
-    [table] = line_hashes.keep(pruned, [finding]).line_hashes
-
-    held = held_lines(table, path)
-    assert {5, 11} <= held  # the finding's line; the principal the graph reads
-    assert line_hashes.hashes(table, held) == line_hashes.hashes(whole, held)
 
 
 def test_a_terraform_module_carries_the_hashes_of_each_of_its_files(tmp_path: Path) -> None:
