@@ -560,8 +560,8 @@ def render(
             "",
             "The floor and a scan writing each format, taken in turn run after run (the",
             "machine may be shared: drift weighs on each alike); the median of "
-            f"{len(floor.samples)} runs. The floor includes the line hashes SARIF needs,",
-            "which the parse workers compute.",
+            f"{len(floor.samples)} runs.",
+            "The floor includes the line hashes SARIF needs, which the parse workers compute.",
             "",
             "| command | median | vs floor | peak RSS |",
             "|---|---:|---:|---:|",
