@@ -25,7 +25,9 @@ YAML template and a small Terraform file, with a cold (empty) and a warm
 cache. And the import time of `trustlint scan` for one YAML file. And what role
 chains cost there, warm cache: a full scan with and without TL014 (`--ignore
 TL014`), and `trustlint paths --to ROLE` for the corpus role that the most
-matching grants name (from the generator's manifest).
+matching grants name (from the generator's manifest). And, on the 1,000-file
+corpus, the parse floor against a `--no-cache` scan writing text, JSON and
+SARIF, taken in turn run after run (`--no-formats` to skip).
 
 Python writes no bytecode caches when PYTHONDONTWRITEBYTECODE is set; the
 benchmark unsets it for the measured processes and warms them up once, as an
@@ -459,6 +461,33 @@ def bench_chains(runner: Runner, runs: int) -> ChainResult:
     return ChainResult(role, rows)
 
 
+FORMATS_SIZE = 1000
+"""The corpus on which each output format is set against the parse floor."""
+
+
+def bench_formats(runner: Runner, runs: int) -> list[Measurement]:
+    """The parse floor and a `--no-cache` scan in each output format, 1,000 files.
+
+    Taken in turn, run after run (as `bench_chains`), so that a load that drifts
+    meanwhile weighs on each alike: the ratios to the floor are what this shows.
+    """
+    corpus = runner.work / f"corpus-{FORMATS_SIZE}"
+    generate(corpus, FORMATS_SIZE)
+    print(f"output formats against the parse floor on {FORMATS_SIZE} files", flush=True)
+    commands = [("parse floor", [sys.executable, "-c", _FLOOR, "."])]
+    for output in ("text", "json", "sarif"):
+        target = str(runner.work / f"formats.{output}")
+        scan = trustlint("scan", ".", "--no-cache", "--format", output, "-o", target)
+        commands.append((f"scan `--no-cache --format {output}`", scan))
+    rows = [Measurement(name) for name, _ in commands]
+    for _ in range(runs):
+        for row, (_, command) in zip(rows, commands, strict=True):
+            row.samples.append(runner.run(command, corpus))
+    for row in rows:
+        print(f"  {row.name}: {row.wall:.3f} s, {row.rss_mb:.0f} MB", flush=True)
+    return rows
+
+
 def machine() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     model = platform.processor() or platform.machine()
@@ -488,6 +517,7 @@ def render(
     profiles: list[tuple[str, str]],
     *,
     chains: ChainResult | None = None,
+    formats: list[Measurement] | None = None,
     checkov_max_files: int = 10000,
     checkov_runs: int = 3,
 ) -> str:
@@ -522,6 +552,25 @@ def render(
             f"| {result.uncached.wall / result.floor.wall:.2f}x "
             f"| {result.uncached.rss_mb:.0f} MB | {result.warm.rss_mb:.0f} MB |"
         )
+    if formats is not None:
+        floor = formats[0]
+        lines += [
+            "",
+            f"## Output formats against the parse floor ({FORMATS_SIZE:,} files, `--no-cache`)",
+            "",
+            "The floor and a scan writing each format, taken in turn run after run (the",
+            "machine may be shared: drift weighs on each alike); the median of "
+            f"{len(floor.samples)} runs.",
+            "The floor includes the line hashes SARIF needs, which the parse workers compute.",
+            "",
+            "| command | median | vs floor | peak RSS |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {row.name} | {row.wall:.2f} s | {row.wall / floor.wall:.2f}x "
+            f"| {row.rss_mb:.0f} MB |"
+            for row in formats
+        ]
     lines += ["", "## checkov, same corpora", ""]
     if checks is None:
         lines.append(
@@ -600,6 +649,7 @@ def render(
         "",
         "- one-file pre-commit scan, warm cache: 100 ms median or less;",
         "- full 1,000-file scan: at most 1.5x the parse floor;",
+        "- SARIF `--no-cache` scan of 1,000 files: at most 1.3x the parse floor;",
         "- 10,000 files: peak RSS 300 MB or less, time linear in the number of files.",
     ]
     for title, text in profiles:
@@ -615,6 +665,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=REPORT)
     parser.add_argument("--no-pre-commit", action="store_true")
     parser.add_argument("--no-chains", action="store_true", help="skip the TL014/paths figures")
+    parser.add_argument(
+        "--no-formats", action="store_true", help="skip the output formats against the floor"
+    )
     parser.add_argument("--profile", action="store_true", help="add cProfile listings")
     parser.add_argument(
         "--checkov",
@@ -664,6 +717,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 bench_checkov(runner, result, args.checkov_runs, checks, args.checkov or "checkov")
     pre_commit = None if args.no_pre_commit else bench_pre_commit(runner, args.runs)
     chains = None if args.no_chains else bench_chains(runner, args.runs)
+    formats = None if args.no_formats else bench_formats(runner, min(args.runs, 3))
     profiles = []
     if args.profile:
         for size in (1000, PRE_COMMIT_SIZE):
@@ -697,6 +751,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checks,
         profiles,
         chains=chains,
+        formats=formats,
         checkov_max_files=args.checkov_max_files,
         checkov_runs=args.checkov_runs,
     )

@@ -73,7 +73,7 @@ from typing import IO, Any
 import trustlint
 from trustlint.model import Location, SourceUnit, Value
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Bump when the entry or index layout changes."""
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 PRUNE_INTERVAL_SECONDS = 3600

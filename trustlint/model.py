@@ -406,6 +406,21 @@ UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-js
 
 
 @dataclass(frozen=True, slots=True)
+class LineHashes:
+    """GitHub's `primaryLocationLineHash` of some lines of one file, from the bytes parsed.
+
+    Made where the file is read (`trustlint.line_hashes`), so that SARIF output
+    need not read and hash the file again: for each of `lines`, its window hash
+    (`values`) and `counts`, as packed `array.array` bytes ('I', 'Q', 'I').
+    """
+
+    path: str
+    lines: bytes
+    values: bytes
+    counts: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class SourceUnit:
     """What one front-end produced from one deployable unit.
 
@@ -447,3 +462,5 @@ class SourceUnit:
     limits_reached: tuple[ParseError, ...] = field(default=())
     """Where evaluation stopped at one of the `limits:` (`trustlint.budgets`);
     `--strict` reports each as a TL000 note."""
+    line_hashes: tuple[LineHashes, ...] = field(default=(), compare=False, repr=False)
+    """The line hashes of the files the unit was read from, for SARIF output."""

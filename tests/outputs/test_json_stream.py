@@ -47,3 +47,47 @@ def test_items_are_made_as_they_are_written() -> None:
     text = written({"a": lazy, "b": True})
     assert text == '{\n  "a": [\n    0,\n    1,\n    2\n  ],\n  "b": true\n}\n'
     assert made == [0, 1, 2]
+
+
+def test_a_one_per_line_list_has_each_item_on_a_line_of_its_own() -> None:
+    items = [{"ruleId": "TL001", "locations": [{"line": 7}]}, {"text": 'é\n"'}]
+    document = {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"name": "x", "rules": [1, 2]},
+                "results": LazyList(2, iter(items), one_per_line=True),
+            }
+        ],
+        "last": {},
+    }
+    assert written(document) == (
+        "{\n"
+        '  "version": "2.1.0",\n'
+        '  "runs": [\n'
+        "    {\n"
+        '      "tool": {\n'
+        '        "name": "x",\n'
+        '        "rules": [\n'
+        "          1,\n"
+        "          2\n"
+        "        ]\n"
+        "      },\n"
+        '      "results": [\n'
+        '        {"ruleId": "TL001", "locations": [{"line": 7}]},\n'
+        '        {"text": "\\u00e9\\n\\""}\n'
+        "      ]\n"
+        "    }\n"
+        "  ],\n"
+        '  "last": {}\n'
+        "}\n"
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 5000])
+def test_a_one_per_line_list_reads_back_as_the_list_of_its_items(count: int) -> None:
+    document = {"runs": [{"results": results(count)}]}
+    lazy = {"runs": [{"results": LazyList(count, iter(results(count)), one_per_line=True)}]}
+    text = written(lazy)
+    assert json.loads(text) == document
+    assert len(text.splitlines()) == (8 + count if count else 7)

@@ -346,3 +346,22 @@ def test_cli_sarif_with_a_stale_baseline_lists_the_entry(project: Project) -> No
     }
     assert run["properties"] == {"baseline": {"accepted": 0, "stale": [stale]}}
     assert run["results"] == []
+
+
+def test_each_result_is_written_on_a_line_of_its_own(project: Project) -> None:
+    """Encoded by the C encoder (Python's indenting one is pure Python, and slow on large logs)."""
+    project.copy(CASES / "wildcard_roles_one_suppressed.yaml", "roles.yaml")
+    project.copy(CASES / "wildcard_trust_policy.json", "policy.json")
+    result = project.scan_result()
+    text = render_sarif(result, result.active)
+    lines = text.splitlines()
+    start = lines.index('      "results": [')
+    end = lines.index("      ]", start)
+    written = [json.loads(line.strip().removesuffix(",")) for line in lines[start + 1 : end]]
+    assert written == only_run(sarif_of(project, result))["results"]
+    assert [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in written
+    ] == [
+        ("TL001", 7),
+        ("TL001", 11),
+    ]

@@ -19,10 +19,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from trustlint import budgets
+from trustlint import budgets, line_hashes
 from trustlint.config import LoadOptions
 from trustlint.discover import CANDIDATE_SUFFIXES
-from trustlint.frontends.source_text import BINARY_SNIFF_BYTES, SourceError, read_source
+from trustlint.frontends.source_text import (
+    BINARY_SNIFF_BYTES,
+    SourceError,
+    keeping_bytes,
+    read_source,
+)
 from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
 from trustlint.project_paths import project_path
@@ -55,8 +60,9 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None
     relative = path.as_posix()
     try:
         relative = project_path(path, root)
-        with budgets.evaluating(options) as budget:
-            return budget.attach(_load_file(path, relative, root, options))
+        with budgets.evaluating(options) as budget, keeping_bytes() as read:
+            unit = budget.attach(_load_file(path, relative, root, options))
+        return line_hashes.attach(unit, read, root)
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
         logger.debug("internal error while reading %s", relative, exc_info=True)
@@ -74,9 +80,9 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         absolute = Path(os.path.abspath(directory))
         from trustlint.frontends import terraform
 
-        with budgets.evaluating(options) as budget:
+        with budgets.evaluating(options) as budget, keeping_bytes() as read:
             unit = terraform.load_module(absolute, root, options)
-            attached = budget.attach(unit)
+            attached = line_hashes.attach(budget.attach(unit), read, root)
         assert attached is not None
         return attached
     except Exception as error:

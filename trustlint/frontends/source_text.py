@@ -65,6 +65,24 @@ def recording_reads() -> Iterator[ReadLog]:
         _read_log = outer
 
 
+_kept_bytes: dict[str, bytes] | None = None
+
+
+@contextlib.contextmanager
+def keeping_bytes() -> Iterator[dict[str, bytes]]:
+    """Keep the bytes of every file read meanwhile, by absolute path, as first read.
+
+    For what is computed from a file's bytes once its unit is made (its line
+    hashes, `trustlint.line_hashes`), without reading the file again.
+    """
+    global _kept_bytes  # noqa: PLW0603 (one parse at a time per process)
+    outer, _kept_bytes = _kept_bytes, {}
+    try:
+        yield _kept_bytes
+    finally:
+        _kept_bytes = outer
+
+
 def read_source(path: Path, options: LoadOptions) -> str:
     """The text of `path`: UTF-8 (BOM optional), or UTF-16/UTF-32 with a BOM."""
     data = _read_bytes(path, options.max_file_size)
@@ -109,6 +127,8 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         raise SourceError(_too_large(len(data), limit))
     if _read_log is not None:
         _record(path, data, _read_log)
+    if _kept_bytes is not None:
+        _kept_bytes.setdefault(os.path.abspath(path), data)
     return data
 
 

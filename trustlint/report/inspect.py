@@ -10,6 +10,9 @@ from typing import Any
 from trustlint.model import Location, SourceUnit, Unknown
 from trustlint.report.escaping import for_json
 
+_NOT_SHOWN = frozenset({"line_hashes"})
+"""Fields that are not what was understood of the source (SARIF's line hashes)."""
+
 
 def model_to_data(value: Any) -> Any:
     """Any model object as plain JSON data; empty fields are left out."""
@@ -25,6 +28,8 @@ def model_to_data(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         result: dict[str, Any] = {}
         for field in dataclasses.fields(value):
+            if field.name in _NOT_SHOWN:
+                continue
             item = getattr(value, field.name)
             if item is None or item == () or item is False:
                 continue

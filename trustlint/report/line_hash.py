@@ -34,7 +34,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from itertools import accumulate, repeat
 from operator import add, and_, mul, sub
@@ -78,23 +78,40 @@ def file_line_hashes(path: Path, lines: Iterable[int]) -> dict[int, str]:
             data = stream.read(MAX_HASHED_BYTES + 1)
     except OSError:
         return {}
+    return select(window_table(data, last_line=max(wanted)), wanted)
+
+
+def window_table(data: bytes, last_line: int | None = None) -> array[int]:
+    """The window hash of each line of a file whose bytes are `data`, up to `last_line`.
+
+    Without the counts: `select` makes the `HASH:COUNT` values of chosen lines
+    from it. Of more than `MAX_HASHED_BYTES` only the lines whose window lies
+    inside that prefix have one.
+    """
     complete = len(data) <= MAX_HASHED_BYTES
     if not complete:
         # Cut after a line feed, which never falls inside a UTF-8 sequence.
         data = data[: data.rfind(b"\n", 0, MAX_HASHED_BYTES) + 1]
     text = data.decode("utf-8", errors="replace")
-    values = _window_hashes(text, complete=complete, last_line=max(wanted))
+    return array("Q", _window_hashes(text, complete=complete, last_line=last_line))
+
+
+def select(values: Sequence[int], lines: Iterable[int]) -> dict[int, str]:
+    """`HASH:COUNT` of each of `lines` that `values` (a `window_table`) covers."""
+    return {line: f"{value:x}:{count}" for line, value, count in counted(values, lines)}
+
+
+def counted(values: Sequence[int], lines: Iterable[int]) -> Iterator[tuple[int, int, int]]:
+    """(line, window hash, count) of each of `lines` that `values` covers, in order."""
     # The count of a line is how many lines up to it have its hash: count
     # the lines between one wanted line and the next, in C (`Counter.update`).
     counts: Counter[int] = Counter()
-    counted = 0
-    result: dict[int, str] = {}
-    for line in sorted(line for line in wanted if 1 <= line <= len(values)):
-        counts.update(values[counted:line])
-        counted = line
+    done = 0
+    for line in sorted(line for line in set(lines) if 1 <= line <= len(values)):
+        counts.update(values[done:line])
+        done = line
         value = values[line - 1]
-        result[line] = f"{value:x}:{counts[value]}"
-    return result
+        yield line, value, counts[value]
 
 
 def _window_hashes(text: str, complete: bool, last_line: int | None) -> list[int]:

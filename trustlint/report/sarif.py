@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from itertools import groupby
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -22,6 +23,8 @@ from urllib.parse import quote
 from trustlint import __version__
 from trustlint.catalogue import INFORMATION_URI, RuleInfo, load_catalogue
 from trustlint.findings import Finding
+from trustlint.line_hashes import hashes as held_hashes
+from trustlint.line_hashes import table_for
 from trustlint.model import Location
 from trustlint.report.escaping import for_json, for_sarif_message
 from trustlint.report.json_stream import LazyList, write_document
@@ -114,7 +117,7 @@ def write_sarif(
     )
     # `results` is the run's last property that is set (`_to_json` keeps the
     # schema's order, and those after it are never set here).
-    document["runs"][0]["results"] = LazyList(len(ordered), results)
+    document["runs"][0]["results"] = LazyList(len(ordered), results, one_per_line=True)
     write_document(stream, document)
 
 
@@ -248,10 +251,20 @@ def artifact_uri(path: str) -> str:
 def _with_line_hashes(
     result: ScanResult, ordered: Sequence[Finding]
 ) -> Iterator[tuple[Finding, Mapping[int, str]]]:
-    """Each finding (sorted by path) with the line hashes of its file, one file at a time."""
+    """Each finding (sorted by path) with the line hashes of its file, one file at a time.
+
+    The hashes the units made from the bytes they were parsed from
+    (`trustlint.line_hashes`); a line none of them holds is hashed from the
+    file as it is now.
+    """
+    tables = table_for(result.units)
     for path, group in groupby(ordered, key=lambda finding: finding.location.path):
         findings = list(group)
-        hashes = file_line_hashes(result.root / path, {f.location.line for f in findings})
+        lines = {finding.location.line for finding in findings}
+        table = tables.get(path)
+        hashes = held_hashes(table, lines) if table is not None else {}
+        if len(hashes) < len(lines):
+            hashes = {**file_line_hashes(result.root / path, lines - set(hashes)), **hashes}
         for finding in findings:
             yield finding, hashes
 
@@ -327,19 +340,13 @@ _LEADING = (
 
 
 def _to_json(value: Any) -> Any:
-    import attr
-
-    if attr.has(type(value)):
+    kind: type = type(value)
+    fields = _schema_fields(kind)
+    if fields is not None:
         data: dict[str, Any] = {}
-        for field in attr.fields(type(value)):
-            item = getattr(value, field.name)
-            if item is None:
-                continue
-            name = field.metadata["schema_property_name"]
-            default = field.default
-            if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-                default = default.factory()
-            if item == default and name not in _ALWAYS_WRITTEN:
+        for attribute, name, default in fields:
+            item = getattr(value, attribute)
+            if item is None or (item == default and name not in _ALWAYS_WRITTEN):
                 continue
             data[name] = _to_json(item)
         leading = {name: data.pop(name) for name in _LEADING if name in data}
@@ -349,3 +356,22 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_to_json(item) for item in value]
     return value
+
+
+@cache
+def _schema_fields(kind: type) -> tuple[tuple[str, str, Any], ...] | None:
+    """(attribute, SARIF property, default) of each field of a `sarif_om` class; None for others.
+
+    Looked up once a class: a large scan writes thousands of results.
+    """
+    import attr
+
+    if not attr.has(kind):
+        return None
+    fields = []
+    for field in attr.fields(kind):
+        default = field.default
+        if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        fields.append((field.name, field.metadata["schema_property_name"], default))
+    return tuple(fields)
