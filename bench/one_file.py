@@ -78,6 +78,16 @@ def render(rows: list[tuple[int, Measurement]], runs: int) -> str:
     smallest_size, base = rows[0]
     lines = [
         MARKERS[0],
+        "## One-file scans against the size of the repository",
+        "",
+        "Written by `python bench/one_file.py`. Each run appends a comment to one file",
+        "(the smallest YAML template with a role) and scans it as pre-commit does, in",
+        "a git repository whose cache is warm; sizes are taken in turn, run after run.",
+        "The project index (`trustlint/project_index.py`) gives every unchanged file;",
+        "what grows with the repository is a stat per file and directory, the index's",
+        "size, and the units related to the file (which depend on its names, not on",
+        "the count of files).",
+        "",
         f"One edited file, warm cache, median of {runs} runs ({machine()}):",
         "",
         f"| repository | one-file scan | vs {smallest_size:,} files | peak RSS |",

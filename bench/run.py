@@ -657,6 +657,25 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+KEPT_SECTIONS = (("<!-- one-file:start -->", "<!-- one-file:end -->"),)
+"""Sections other scripts write into the report (`bench/one_file.py`): kept as they are."""
+
+
+def kept_sections(report: Path) -> str:
+    """The sections of the old report that other scripts wrote, to append to the new one."""
+    try:
+        old = report.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    kept = []
+    for start, end in KEPT_SECTIONS:
+        first = old.find(start)
+        last = old.find(end, first)
+        if first >= 0 and last >= 0:
+            kept.append(old[first : last + len(end)])
+    return "".join(f"\n{section}\n" for section in kept)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
@@ -756,7 +775,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         checkov_runs=args.checkov_runs,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report, encoding="utf-8")
+    args.output.write_text(report + kept_sections(args.output), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -32,9 +32,22 @@ def test_the_table_replaces_its_earlier_self_and_nothing_else(tmp_path: Path) ->
     one_file.write(report, one_file.render(rows(), 3))
     first = report.read_text(encoding="utf-8")
     assert first.startswith("# Benchmark\n\nbefore\n\n" + one_file.MARKERS[0])
+    assert "## One-file scans against the size of the repository" in first
     report.write_text(first + "\nafter\n", encoding="utf-8")
     one_file.write(report, one_file.render(rows()[:1], 3))
     second = report.read_text(encoding="utf-8")
     assert second.count(one_file.MARKERS[0]) == 1
     assert "3,000 files" not in second
     assert second.endswith("\nafter\n")
+
+
+def test_a_full_benchmark_report_keeps_the_one_file_table(tmp_path: Path) -> None:
+    from run import kept_sections
+
+    report = tmp_path / "benchmark.md"
+    report.write_text("# Benchmark\n\nold figures\n", encoding="utf-8")
+    one_file.write(report, one_file.render(rows(), 3))
+    kept = kept_sections(report)
+    assert kept.strip().startswith(one_file.MARKERS[0])
+    assert "old figures" not in kept
+    assert "| 3,000 files | 99 ms | 1.10x | 40 MB |" in kept
