@@ -269,17 +269,14 @@ def visit_project(
     cache = project.cache
     loading = _Loading(root, options, cache, visit, focus=True)
     loading.keep_summaries = True
-    states: dict[str, SourceState] = {}
     changed: dict[str, _Slot] = {}
     try:
+        unchanged = project.unchanged_sources(source for source, _, _ in walked)
         with _no_collection():
             for source, module, path in walked:
-                state = project.unchanged(source)
-                if state is not None:
-                    states[source] = state
-                    continue
-                slot = changed[source] = _Slot(Source(Path(path), source, module))
-                _look_up(slot, cache, root, loading.sharing, links=True)
+                if source not in unchanged:
+                    slot = changed[source] = _Slot(Source(Path(path), source, module))
+                    _look_up(slot, cache, root, loading.sharing, links=True)
         loading.parse([slot for slot in changed.values() if not slot.found])
         present = {source for source, _, _ in walked}
         try:
@@ -310,16 +307,20 @@ def visit_project(
             chosen = changed.get(source)
             if chosen is None:
                 chosen = _Slot(Source(Path(path), source, module))
-                chosen.adopt(states[source])
+                state = project.state(source)
+                if state is not None:
+                    chosen.adopt(state)
+                else:  # not of the shape written: looked up, and kept afresh
+                    project.adopted.discard(source)
+                    changed[source] = chosen
+                    _look_up(chosen, cache, root, loading.sharing, links=True)
             if source in focused:
                 kept = loading.finish(chosen)
             else:
                 kept = loading.finish_context(chosen, context)
             if kept is not None:
                 loaded.append(kept)
-        project.save(
-            _walked_states(walked, states, changed, cache=cache, root=root, project=project), walked
-        )
+        project.save(_project_states(list(changed.values()), cache, root, project), walked)
         return cast("list[tuple[SourceUnit, T]]", _roots(_without_nested_templates(loaded)))
     finally:
         cache.close()
@@ -354,24 +355,6 @@ def _holds_own(
             if known and source not in focused and touches(index.links(source).paths, focus):
                 return False
     return True
-
-
-def _walked_states(
-    walked: Sequence[tuple[str, bool, str]],
-    states: dict[str, SourceState],
-    changed: dict[str, _Slot],
-    *,
-    cache: ParseCache,
-    root: Path,
-    project: ProjectIndex,
-) -> Iterator[tuple[str, SourceState | None, Links | None]]:
-    """Each walked source's state and links: kept where unchanged, taken afresh where not."""
-    for source, _, _ in walked:
-        slot = changed.get(source)
-        if slot is None:
-            yield source, states[source], None
-        else:
-            yield source, _source_state(slot, cache, root, project), _links(slot)
 
 
 def _project_states(

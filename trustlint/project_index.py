@@ -42,6 +42,7 @@ from trustlint.cache import (
     Listings,
     ParseCache,
     StatSignature,
+    _well_formed,
     open_cache,
     settled,
 )
@@ -130,8 +131,9 @@ class ProjectIndex:
         self._dirty = False
         self._links_dirty = False
         self._links_checksum: int | None = None
-        self.adopted: dict[str, SourceState] = {}
-        """The states `unchanged` found unchanged this run: their links are the index's."""
+        self.adopted: set[str] = set()
+        """The sources `unchanged_sources` found unchanged this run: their states
+        and links are the index's."""
 
     @property
     def _suffix(self) -> str:
@@ -210,7 +212,7 @@ class ProjectIndex:
 
     # -- the walk
 
-    def walk(self) -> list[WalkedSource] | None:
+    def walk(self) -> Sequence[WalkedSource] | None:
         """The sources a walk would find now, if they are those the kept walk found; else None.
 
         Each directory the kept walk listed is looked at again (a stat); one
@@ -231,14 +233,14 @@ class ProjectIndex:
                 if now != tuple(kept[1:]):
                     return None
                 self.remember(directory, listing)
-            sources = [
-                (relative, module is True, path) for relative, module, path in self.kept_walk
-            ]
+            walked: Sequence[WalkedSource] = self.kept_walk
+            if not all(type(source) is tuple and len(source) == 3 for source in walked):
+                return None
         except (OSError, TypeError, ValueError):
             return None
         if not self.walk_complete:
             return None
-        return sources
+        return walked
 
     def directory_signature(self, directory: str) -> StatSignature | None:
         """The settled signature this run's walk took of `directory` (absolute), if any."""
@@ -247,32 +249,45 @@ class ProjectIndex:
 
     # -- sources
 
-    def unchanged(self, source: str) -> SourceState | None:
-        """The kept state of `source` if every file and directory that decides it is unchanged."""
-        kept = self.states.get(source)
-        if kept is None:
-            return None
+    def unchanged_sources(self, sources: Iterable[str]) -> set[str]:
+        """Those of `sources` whose kept state holds: no file or directory deciding them changed.
+
+        A stat a file; the directories the walk looked at this run are not
+        looked at again.
+        """
+        pack = _SIGNATURE.pack
+        stat = os.stat
+        seen = {path: pack(*listing[0]) for path, listing in self.listings.items()}
+        states = self.states
+        unchanged = set()
+        for source in sources:
+            kept = states.get(source)
+            if kept is None:
+                continue
+            try:
+                now = []
+                for path in kept[3]:
+                    packed = seen.get(path)
+                    if packed is None:
+                        info = stat(path)
+                        packed = pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                    now.append(packed)
+                if b"".join(now) == kept[4] and type(kept[0]) is str:
+                    unchanged.add(source)
+            except (OSError, TypeError, ValueError, IndexError, struct.error):
+                continue
+        self.adopted = unchanged
+        return unchanged
+
+    def state(self, source: str) -> SourceState | None:
+        """The kept state of a source `unchanged_sources` gave; None if not of the shape written."""
         try:
-            key, dependencies, listings, paths, signatures = kept
-            if type(key) is not str or type(signatures) is not bytes:
-                return None
-            now = []
-            for path in paths:
-                seen = self.listings.get(path)
-                if seen is not None:
-                    now.append(_SIGNATURE.pack(*seen[0]))
-                    continue
-                info = os.stat(path)
-                now.append(
-                    _SIGNATURE.pack(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-                )
-            if b"".join(now) != signatures:
-                return None
-        except (OSError, TypeError, ValueError, struct.error):
+            key, dependencies, listings, paths, signatures = self.states[source]
+        except (KeyError, TypeError, ValueError):
             return None
-        state = SourceState(key, dependencies, listings, paths, signatures)
-        self.adopted[source] = state
-        return state
+        if not _well_formed(dependencies, listings) or not _names(paths):
+            return None
+        return SourceState(key, dependencies, listings, paths, signatures)
 
     # -- the links
 
@@ -301,25 +316,22 @@ class ProjectIndex:
 
     def save(
         self,
-        states: Iterable[tuple[str, SourceState | None, Links | None]],
+        fresh: Iterable[tuple[str, SourceState | None, Links | None]],
         walked: Sequence[WalkedSource],
     ) -> None:
-        """Keep this run's view: per source its state (None: not to be trusted) and links.
-
-        The links of a source whose state `unchanged` gave are the index's own
-        and are not looked at. Links are None when the source gave none this run (it is then dropped
-        from the link index, and so from partial scans' choice, until a run
-        sees it again; its state is not kept either).
+        """Keep this run's view: the walk, and per source read afresh its state
+        (None: not to be trusted) and links (None: not known; the source is
+        then left out of the link index, and so of partial scans' choice,
+        until a run sees it again). The sources `unchanged_sources` gave keep
+        what the index holds of them.
         """
-        new_states: dict[str, Any] = {}
-        fresh: dict[str, Links | None] = {}
-        present: set[str] = set()
-        for source, state, links in states:
-            present.add(source)
-            adopted = state is not None and state is self.adopted.get(source)
-            if not adopted:
-                fresh[source] = links
-            if state is not None and (adopted or links is not None):
+        present = {source for source, _, _ in walked}
+        kept = self.states
+        new_states: dict[str, Any] = {s: kept[s] for s in self.adopted if s in present}
+        links: dict[str, Links | None] = {}
+        for source, state, given in fresh:
+            links[source] = given
+            if state is not None and given is not None:
                 new_states[source] = (
                     state.key,
                     state.dependencies,
@@ -327,12 +339,14 @@ class ProjectIndex:
                     state.paths,
                     state.signatures,
                 )
-        self.mend_links(fresh, present)
-        walk = tuple(walked) if self.walk_complete else None
+        self.mend_links(links, present)
+        walk = walked if self.walk_complete else None
+        if walk is not None and walk is not self.kept_walk:
+            walk = tuple(walk)
         if (
             not self._dirty
             and not self._links_dirty
-            and new_states == self.states
+            and new_states == kept
             and self.listings == self.kept_listings
             and walk == self.kept_walk
         ):
