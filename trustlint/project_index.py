@@ -50,7 +50,7 @@ from trustlint.discover import Listing, list_directory
 from trustlint.graph.link_index import LinkIndex
 from trustlint.graph.links import Links
 
-PROJECT_INDEX_FORMAT = 4
+PROJECT_INDEX_FORMAT = 5
 """Bump when the layout below changes."""
 
 _MAGIC = b"TLP\x01"

@@ -23,6 +23,7 @@ from conftest import FIXTURES, REPO, Project
 from trustlint import loading
 from trustlint.engine import ScanOptions, run_scan
 from trustlint.findings import Finding
+from trustlint.graph.sorted_table import SortedTable
 
 PARTIAL = FIXTURES / "cli" / "partial_scan"
 GRANT = "app/grant_on_role_whose_trust_does_not_admit_it.yaml"
@@ -302,8 +303,10 @@ def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
     root = repository.root
     partial(root, GRANT)
     project_file, links_file = index_files(tmp_path)
-    summaries, *_ = project_index._decode(links_file.read_bytes())
-    forged = project_index._encode((summaries, {"role:caller": 7}, {}, {}, {}, (), ()))
+    summaries, sharers, definers, _, by_account, *_ = project_index._decode(links_file.read_bytes())
+    # Well formed, and whole, but its path map lost every file.
+    empty = SortedTable.of({}).dump()
+    forged = project_index._encode((summaries, sharers, definers, empty, by_account, (), ()))
     links_file.write_bytes(forged)
     index = project_index._decode(project_file.read_bytes())
     index["links_checksum"] = project_index._checksum(forged)

@@ -18,10 +18,12 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from trustlint.graph.links import AccountForPath, Links, _configured_account, _matcher, touches
+from trustlint.graph.sorted_table import SortedTable
 
-_Map = dict[str, str]
+_Map = Mapping[str, str]
 """Key -> its sources joined by NUL (no path holds one): one string loads far
-faster than a tuple of them (a 3,000-file project's maps: 6 ms against 28)."""
+faster than a tuple of them (a 3,000-file project's maps: 6 ms against 28). A
+dict while the index is built or mended; a `SortedTable` as read back."""
 _SEPARATOR = "\0"
 
 
@@ -77,8 +79,20 @@ class LinkIndex:
 
     # -- mending
 
+    def _thaw(self) -> dict[str, dict[str, str]]:
+        """The maps as dicts, to be changed (a `SortedTable` is read-only)."""
+        self.sharers, self.definers = dict(self.sharers), dict(self.definers)
+        self.by_path, self.by_account = dict(self.by_path), dict(self.by_account)
+        return {
+            "sharers": self.sharers,
+            "definers": self.definers,
+            "by_path": self.by_path,
+            "by_account": self.by_account,
+        }
+
     def update(self, added: Mapping[str, Links | bytes], removed: Iterable[str]) -> None:
         """Drop the `removed` sources, then add (or replace) the `added` ones."""
+        maps = self._thaw()
         gone: dict[str, set[str]] = {}
         """Map name -> sources to take out of it, per map below."""
         for source in {*removed, *(s for s in added if s in self._links)}:
@@ -90,7 +104,6 @@ class LinkIndex:
             self.unstated.discard(source)
             del self._links[source]
             self._decoded.pop(source, None)
-        maps = self._maps()
         for compound, sources in gone.items():
             target, _, key = compound.partition("\0")
             table = maps[target]
@@ -115,14 +128,6 @@ class LinkIndex:
             table = maps[target]
             table[key] = _SEPARATOR.join([*members(table, key), *joining])
 
-    def _maps(self) -> dict[str, _Map]:
-        return {
-            "sharers": self.sharers,
-            "definers": self.definers,
-            "by_path": self.by_path,
-            "by_account": self.by_account,
-        }
-
     @staticmethod
     def _keys(links: Links) -> list[tuple[str, Iterable[str]]]:
         return [
@@ -136,9 +141,20 @@ class LinkIndex:
 
     def touching(self, focus: Collection[str]) -> set[str]:
         """The sources whose units hold a path in (or under) `focus`."""
+        by_path = self.by_path
+        if isinstance(by_path, SortedTable) and "." not in focus:
+            # The paths in order: each target and what lies under it is a search.
+            found: set[str] = set()
+            for target in focus:
+                exact = by_path.get(target)
+                if exact:
+                    found.update(exact.split(_SEPARATOR))
+                for _, sources in by_path.with_prefix(target + "/"):
+                    found.update(sources.split(_SEPARATOR))
+            return found
         return {
             source
-            for path, sources in self.by_path.items()
+            for path, sources in by_path.items()
             if touches((path,), focus)
             for source in sources.split(_SEPARATOR)
         }
@@ -178,10 +194,8 @@ class LinkIndex:
         summaries = {source: self.summary(source) for source in self._links}
         return (
             summaries,
-            self.sharers,
-            self.definers,
-            self.by_path,
-            self.by_account,
+            *(_table(table).dump() for table in (self.sharers, self.definers)),
+            *(_table(table).dump() for table in (self.by_path, self.by_account)),
             tuple(sorted(self.universal)),
             tuple(sorted(self.unstated)),
         )
@@ -191,16 +205,19 @@ class LinkIndex:
         """The index `dump` gave; raises TypeError or ValueError when `data` is not one."""
         summaries, sharers, definers, by_path, by_account, universal, unstated = data
         index = cls()
-        for table in (summaries, sharers, definers, by_path, by_account):
-            if type(table) is not dict:
-                raise TypeError("link index")
+        if type(summaries) is not dict:
+            raise TypeError("link index")
         if type(universal) is not tuple or type(unstated) is not tuple:
             raise TypeError("link index")
         index._links = summaries
-        index.sharers, index.definers = sharers, definers
-        index.by_path, index.by_account = by_path, by_account
+        index.sharers, index.definers = SortedTable.load(sharers), SortedTable.load(definers)
+        index.by_path, index.by_account = SortedTable.load(by_path), SortedTable.load(by_account)
         index.universal, index.unstated = set(universal), set(unstated)
         return index
+
+
+def _table(table: _Map) -> SortedTable:
+    return table if isinstance(table, SortedTable) else SortedTable.of(table)
 
 
 def related(
