@@ -380,6 +380,7 @@ def _scan_paths(args: argparse.Namespace) -> int:
         strict=args.strict,
         use_cache=not args.no_cache,
         baseline=baseline,
+        line_hashes=args.format == "sarif",
     )
     with contextlib.nullcontext() if args.quiet else _progress():
         result = run_scan(options)

@@ -44,6 +44,8 @@ class ScanOptions:
     """Fingerprint -> recorded entry, from `--baseline`."""
     keep_graph: bool = False
     """Keep the trust graph and reach index the checks build on the result (`trustlint graph`)."""
+    line_hashes: bool = False
+    """Take GitHub's line hashes while parsing (`LoadOptions.line_hashes`): for SARIF."""
 
 
 def git_root(start: Path) -> Path | None:
@@ -75,6 +77,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
     config = load_config(config_path, cache_dir)
     root = _common_root(project_root(start, config), paths)
     config = _anchor(config, root)
+    if options.line_hashes:
+        config = replace(config, load_options=replace(config.load_options, line_hashes=True))
     report_paths: set[str] | None = None
     scan_paths = list(paths)
     if any(path.is_file() for path in paths):

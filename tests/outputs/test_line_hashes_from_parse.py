@@ -20,7 +20,7 @@ from test_sarif_line_hash import UPLOAD_SARIF_VECTORS
 from trustlint import line_hashes
 from trustlint.cache import dump_unit, load_unit
 from trustlint.config import LoadOptions
-from trustlint.engine import ScanOptions, run_scan
+from trustlint.engine import ScanOptions, ScanResult, run_scan
 from trustlint.frontends import dispatch
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import LineHashes, SourceUnit
@@ -74,7 +74,7 @@ def test_a_loaded_file_carries_the_hashes_of_its_lines_with_locations(
 ) -> None:
     path = tmp_path / name
     shutil.copyfile(CASES / name, path)
-    unit = load_file(path, tmp_path, LoadOptions())
+    unit = load_file(path, tmp_path, LoadOptions(line_hashes=True))
     assert unit is not None
     [table] = unit.line_hashes
     assert table.path == name
@@ -88,7 +88,7 @@ def test_lines_nothing_is_read_from_are_not_held(tmp_path: Path) -> None:
     roles = (CASES / "wildcard_roles_one_suppressed.yaml").read_text(encoding="utf-8")
     bucket = "  Logs:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: logs\n"
     path.write_text(roles + bucket, encoding="utf-8")
-    unit = load_file(path, tmp_path, LoadOptions())
+    unit = load_file(path, tmp_path, LoadOptions(line_hashes=True))
     assert unit is not None
     [table] = unit.line_hashes
     held = held_lines(table, path)
@@ -104,7 +104,7 @@ def test_a_terraform_module_carries_the_hashes_of_each_of_its_files(tmp_path: Pa
     case = FIXTURES / "graph" / "cross_account_trust_of_role_without_grant"
     shutil.copytree(case / "tools", module)
     (module / "roles.tf").write_text(ROLE_TF, encoding="utf-8")
-    unit = load_terraform(module, tmp_path, LoadOptions())
+    unit = load_terraform(module, tmp_path, LoadOptions(line_hashes=True))
     tables = {table.path: table for table in unit.line_hashes}
     assert sorted(tables) == sorted(unit.paths) == ["tools/main.tf", "tools/roles.tf"]
     for relative, table in tables.items():
@@ -116,7 +116,7 @@ def test_a_terraform_module_carries_the_hashes_of_each_of_its_files(tmp_path: Pa
 def test_the_parse_cache_keeps_a_units_line_hashes(tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     shutil.copyfile(CASES / "wildcard_trust_policy.json", path)
-    unit = load_file(path, tmp_path, LoadOptions())
+    unit = load_file(path, tmp_path, LoadOptions(line_hashes=True))
     assert unit is not None and unit.line_hashes
     restored = load_unit(dump_unit(unit))
     assert isinstance(restored, SourceUnit)
@@ -134,6 +134,21 @@ def sarif_hashes(text: str) -> dict[tuple[str, int], str]:
     }
 
 
+def sarif_scan(project: Project) -> ScanResult:
+    """A scan as `--format sarif` runs it: the line hashes taken while parsing."""
+    return run_scan(ScanOptions(paths=(project.root,), use_cache=False, line_hashes=True))
+
+
+def test_a_scan_for_other_formats_takes_no_line_hashes(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_bytes((CASES / "wildcard_trust_policy.json").read_bytes())
+    hashed = load_file(path, tmp_path, LoadOptions(line_hashes=True))
+    unit = load_file(path, tmp_path, LoadOptions())
+    assert hashed is not None and hashed.line_hashes
+    assert unit is not None and unit.documents == hashed.documents
+    assert unit.line_hashes == ()
+
+
 def no_file_read(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(path: Path, lines: object) -> dict[int, str]:
         raise AssertionError(f"{path} read again for its line hashes")
@@ -148,7 +163,7 @@ def test_sarif_takes_the_hashes_of_the_bytes_parsed_not_of_the_file_now(
     for part in ("prod", "tools", ".trustlint.yaml"):
         project.copy(TWO_FILE_GRANT / part, part)
     project.copy(CASES / "wildcard_trust_policy.json", "policies/wildcard.json")
-    result = project.scan_result()
+    result = sarif_scan(project)
     parsed = {
         path: text_line_hashes((project.root / path).read_text(encoding="utf-8"))
         for path in ("tools/users.yaml", "prod/deploy_role.yaml", "policies/wildcard.json")
@@ -170,7 +185,7 @@ def test_a_warm_cache_gives_the_same_hashes_without_reading_the_files(
 ) -> None:
     project.copy(CASES / "wildcard_roles_one_suppressed.yaml", "roles.yaml")
     project.copy(CASES / "wildcard_trust_policy.json", "policies/wildcard.json")
-    options = ScanOptions(paths=(project.root,), use_cache=True)
+    options = ScanOptions(paths=(project.root,), use_cache=True, line_hashes=True)
     cold = run_scan(options)
     expected = sarif_hashes(render_sarif(cold, cold.active))
     assert len(expected) == 2
@@ -188,7 +203,7 @@ def test_a_warm_cache_gives_the_same_hashes_without_reading_the_files(
 
 def test_a_line_no_unit_holds_is_hashed_from_the_file(project: Project) -> None:
     path = project.copy(CASES / "wildcard_trust_policy.json", "policy.json")
-    result = project.scan_result()
+    result = sarif_scan(project)
     [finding] = result.active
     # As if the unit had not been read in a worker: no line hashes.
     result.units = [

@@ -13,6 +13,7 @@ templates never loads tree-sitter (Terraform), jsonschema or the SARIF model.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -54,15 +55,20 @@ _MULTIPLE_DOCUMENTS = "but found another document"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _bytes_for_hashes(options: LoadOptions) -> contextlib.AbstractContextManager[Any]:
+    """The bytes each read returns, kept for line hashes when the options ask for them."""
+    return keeping_bytes() if options.line_hashes else contextlib.nullcontext()
+
+
 def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None:
     """The unit `path` holds; None when it is neither IaC nor a policy. Never raises."""
     path = Path(path)
     relative = path.as_posix()
     try:
         relative = project_path(path, root)
-        with budgets.evaluating(options) as budget, keeping_bytes() as read:
+        with budgets.evaluating(options) as budget, _bytes_for_hashes(options) as read:
             unit = budget.attach(_load_file(path, relative, root, options))
-        return line_hashes.attach(unit, read, root)
+        return line_hashes.attach(unit, read, root) if read is not None else unit
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
         logger.debug("internal error while reading %s", relative, exc_info=True)
@@ -80,11 +86,12 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         absolute = Path(os.path.abspath(directory))
         from trustlint.frontends import terraform
 
-        with budgets.evaluating(options) as budget, keeping_bytes() as read:
-            unit = terraform.load_module(absolute, root, options)
-            attached = line_hashes.attach(budget.attach(unit), read, root)
-        assert attached is not None
-        return attached
+        with budgets.evaluating(options) as budget, _bytes_for_hashes(options) as read:
+            unit = budget.attach(terraform.load_module(absolute, root, options))
+            if read is not None:
+                unit = line_hashes.attach(unit, read, root)
+        assert unit is not None
+        return unit
     except Exception as error:
         logger.debug("internal error while reading %s", relative, exc_info=True)
         files = [printable(name) for name in _terraform_files(absolute, root)]
