@@ -1,9 +1,9 @@
-"""The project index: what a partial scan needs of every unchanged source, in one cache file.
+"""The project index: what a partial scan needs of every unchanged source, kept in the cache.
 
 A pre-commit run reports on the few files it is given, but the graph rules
 need every unit that may bear on them, so the run must know every source of
 the project: which directories hold which files, each source's cache key and
-its links (`trustlint.loading.Links`). Walking the tree, hashing each source
+its links (`trustlint.graph.links.Links`). Walking the tree, hashing each source
 and reading its record made a one-file run grow with the repository (291 ms
 in a 3,000-file one against 156 ms in a 200-file one). The project index
 keeps, for one project root and one walk (scan paths and excludes):
@@ -13,14 +13,15 @@ keeps, for one project root and one walk (scan paths and excludes):
 - per source: its cache key, dependencies and listings, and the stat
   signature of every file and directory that decides its unit;
 - the links of every source, indexed by name (`graph.link_index.LinkIndex`),
-  so that choosing the related units reads only them.
+  so that choosing the related units reads only them; in a file of its own,
+  named in the first by its checksum, since most edits leave it as it is.
 
 A run stats every directory and file the index names, as git does with its
 index, and trusts an entry only when every signature is what it was; a
 signature is kept only when its file last changed more than
 `cache.RACY_SECONDS` before it was taken (a change within the timestamp
 granularity could leave it unchanged). Whatever is not trusted goes the
-normal way through the parse cache, and the index is rewritten. The file
+normal way through the parse cache, and the index is rewritten. Each file
 carries a checksum and its shape is checked when read: a damaged or
 foreign index is ignored (and rewritten whole), never trusted.
 """
@@ -126,7 +127,7 @@ class ProjectIndex:
         """Every directory this run's walk listed is settled and holds no symlink;
         the engine clears it when the walk met errors or was given files."""
         self.states: dict[str, Any] = {}
-        """Kept states by source id, as stored; `unchanged` checks one before it is used."""
+        """Kept states by source id, as stored; `unchanged_sources` checks them before use."""
         self.links = LinkIndex()
         self._dirty = False
         self._links_dirty = False
