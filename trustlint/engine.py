@@ -28,6 +28,7 @@ from trustlint.suppressions import apply_suppressions, sort_suppressions
 
 if TYPE_CHECKING:
     from trustlint.checks import CheckContext
+    from trustlint.project_index import ProjectIndex
 
 T = TypeVar("T")
 
@@ -282,39 +283,21 @@ def _load(
 
         walk = walk_id(paths, excludes)
         project = open_project_index(cache_dir, root, namespace(config.load_options), walk)
+    # A partial scan takes what did not change from the project index.
     if project is not None and focus is not None and context is not None:
-        from trustlint.loading import visit_project
-
-        visited = visit_project(
-            project,
-            root,
-            config.load_options,
-            visit=visit,
-            focus=focus,
-            account_for_path=config.account_for_path,
-            context=context,
-        )
+        visited = _from_index(project, root, config, focus, visit, context, None)
         if visited is not None:
             return visited, []
     discovery = discover(paths, root, excludes, project)
     if project is not None and (discovery.errors or not all(p.is_dir() for p in paths)):
         project.walk_complete = False  # what the walk found is not only what its listings hold
-    if project is not None and project.loaded and focus is not None and context is not None:
+    if project is not None and focus is not None and context is not None and project.loaded:
         # The tree changed (a file added or removed): walked again, the index
         # still answers for every source that did not change.
-        from trustlint.loading import visit_project, walked_sources
+        from trustlint.loading import walked_sources
 
-        found = walked_sources(discovery.files, discovery.terraform_dirs, root)
-        visited = visit_project(
-            project,
-            root,
-            config.load_options,
-            visit=visit,
-            focus=focus,
-            account_for_path=config.account_for_path,
-            context=context,
-            walked=found,
-        )
+        walked = walked_sources(discovery.files, discovery.terraform_dirs, root)
+        visited = _from_index(project, root, config, focus, visit, context, walked)
         if visited is not None:
             return visited, list(discovery.errors)
     units = visit_units(
@@ -330,6 +313,30 @@ def _load(
         project=project,
     )
     return units, list(discovery.errors)
+
+
+def _from_index(  # noqa: PLR0917 (the arguments of `visit_project`)
+    project: ProjectIndex,
+    root: Path,
+    config: Config,
+    focus: set[str],
+    visit: Visit[T],
+    context: Visit[T],
+    walked: list[tuple[str, bool, str]] | None,
+) -> list[tuple[SourceUnit, T]] | None:
+    """`loading.visit_project` with this scan's settings; None when the index cannot tell."""
+    from trustlint.loading import visit_project
+
+    return visit_project(
+        project,
+        root,
+        config.load_options,
+        visit=visit,
+        focus=focus,
+        account_for_path=config.account_for_path,
+        context=context,
+        walked=walked,
+    )
 
 
 def _rule_ids() -> list[str]:

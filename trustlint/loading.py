@@ -268,7 +268,6 @@ def visit_project(
 
     cache = project.cache
     loading = _Loading(root, options, cache, visit, focus=True)
-    loading.keep_summaries = True
     changed: dict[str, _Slot] = {}
     try:
         unchanged = project.unchanged_sources(source for source, _, _ in walked)
@@ -514,8 +513,6 @@ class _Slot:
     """What the unit read beyond its key (known once its entry or record is)."""
     cached: bool = False
     """The parse cache holds the unit under `key` (found there, or stored by this run)."""
-    state: SourceState | None = None
-    """The project index's state of the source, when it was taken from there unchanged."""
 
     @property
     def found(self) -> bool:
@@ -532,7 +529,6 @@ class _Slot:
 
     def adopt(self, state: SourceState) -> None:
         """Take the source as the project index knows it: its entry is in the cache, unread."""
-        self.state = state
         self.key = state.key
         self.record = Record(state.key, state.dependencies, state.listings, b"")
         self.dependencies, self.listings = state.dependencies, state.listings
@@ -675,10 +671,7 @@ class _Loading:
         if slot.visited is not None:
             visited, slot.visited = slot.visited, None
             return visited
-        if slot.unit is None:
-            with _no_collection():
-                self._materialise(slot)
-        unit, slot.unit = slot.unit, None
+        unit = self._take_unit(slot)
         if unit is None:
             return None
         if self.visit is None:
@@ -695,15 +688,20 @@ class _Loading:
                 with _no_collection(), contextlib.suppress(Exception):
                     kept: tuple[SourceUnit, Any] | None = load_model(entry.payload, self.sharing)
                     return kept
-        if slot.unit is None:
-            with _no_collection():
-                self._materialise(slot)
-        unit, slot.unit = slot.unit, None
+        unit = self._take_unit(slot)
         kept = None if unit is None else context(unit)
         if cache is not None and key is not None and slot.cached:
             with contextlib.suppress(Exception):
                 cache.put(key, Entry(dump_model(kept)))
         return kept
+
+    def _take_unit(self, slot: _Slot) -> SourceUnit | None:
+        """The slot's unit, made if need be, and let go by the slot."""
+        if slot.unit is None:
+            with _no_collection():
+                self._materialise(slot)
+        unit, slot.unit = slot.unit, None
+        return unit
 
     def _materialise(self, slot: _Slot) -> None:
         """Make the unit of a found source: unpickle its payload or cache entry, else parse it."""

@@ -82,17 +82,18 @@ class SortedTable(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._key_offsets) - 1
 
-    def __getitem__(self, key: str) -> str:
+    def _index_of(self, key: str) -> int | None:
         index = self._first_not_below(key)
-        if index < len(self) and self._key(index) == key:
-            return self._value(index)
-        raise KeyError(key)
+        return index if index < len(self) and self._key(index) == key else None
+
+    def __getitem__(self, key: str) -> str:
+        index = self._index_of(key)
+        if index is None:
+            raise KeyError(key)
+        return self._value(index)
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        index = self._first_not_below(key)
-        return index < len(self) and self._key(index) == key
+        return isinstance(key, str) and self._index_of(key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return (self._key(index) for index in range(len(self)))
