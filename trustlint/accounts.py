@@ -8,7 +8,6 @@ TL002 and TL003 ask this. The built-in vendor list comes from
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from trustlint.arns import ACCOUNT_ID
 from trustlint.model import THIS_ACCOUNT
+from trustlint.records import record
 
 
 class AccountKind(Enum):
@@ -28,7 +28,7 @@ class AccountKind(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccountInfo:
     kind: AccountKind
     name: str | None = None
@@ -72,7 +72,7 @@ def _data_file(name: str) -> Path:
     return Path(__file__).resolve().parent / "data" / name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccountDirectory:
     """The accounts the configuration knows, plus the built-in vendors."""
 

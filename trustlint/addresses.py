@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from trustlint.records import record
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+|\*)\]'
@@ -23,7 +24,7 @@ _PART = re.compile(rf"(?P<name>{_NAME})(?P<key>{_KEY})?")
 _ADDRESS = re.compile(rf"(?:{_NAME}(?:{_KEY})?)(?:\.{_NAME}(?:{_KEY})?)+")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Part:
     """One dot-separated part of an address: `roles["ro"]` is name `roles`, key `"ro"`."""
 
@@ -34,7 +35,7 @@ class Part:
         return f"{self.name}[{self.key}]" if self.key else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamedAddress:
     """A finding's `resource`: `kind` (`Role`) and the address's parts."""
 

@@ -40,10 +40,10 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 
 from trustlint.config import LoadOptions
 from trustlint.model import Location, ParseError, SourceUnit
+from trustlint.records import replace
 
 _TIME_LIMIT = "limits.max_evaluation_seconds"
 _TIME_CHECK_INTERVAL = 256

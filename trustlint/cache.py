@@ -65,15 +65,15 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 import trustlint
 from trustlint.model import Location, SourceUnit, Value
+from trustlint.records import field, record
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 """Bump when the entry or index layout changes."""
 MAX_CACHE_BYTES = 512 * 1024 * 1024
 PRUNE_INTERVAL_SECONDS = 3600
@@ -97,7 +97,7 @@ Listings = tuple[tuple[str, tuple[str, ...]], ...]
 """Project-relative directory -> the names in it a front-end would read."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """A cached unit (None: the file is neither IaC nor a policy) and what else it read."""
 
@@ -110,7 +110,7 @@ class Entry:
         return load_unit(self.payload, sharing)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Record:
     """What the index remembers of one source: enough to skip its entry unless needed."""
 
@@ -133,8 +133,8 @@ class _UnitPickler(pickle.Pickler):
         self._strings: dict[str, str] = {}
 
     def reducer_override(self, obj: Any) -> Any:
-        fields = getattr(type(obj), "__dataclass_fields__", None)
-        if fields is None:
+        values = getattr(type(obj), "__record_values__", None)
+        if values is None:
             return NotImplemented
         # Every model field is an __init__ argument, in declaration order.
         # Equal strings are written once (pickle writes an object once and
@@ -145,7 +145,7 @@ class _UnitPickler(pickle.Pickler):
             type(obj),
             tuple(
                 strings.setdefault(value, value) if type(value) is str else value
-                for value in map(obj.__getattribute__, fields)
+                for value in values(obj)
             ),
         )
 
@@ -281,7 +281,7 @@ def content_hash(path: Path) -> str | None:
 # -- the cache ----------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class ParseCache:
     """The cache directory, opened for one run over one project root.
 
@@ -504,12 +504,12 @@ def _check_index(memo: Any, records: dict[Any, Record]) -> None:
             raise TypeError("memo entry")
         if not isinstance(known[4], str) or not all(type(part) is int for part in known[:4]):
             raise TypeError("memo entry")
-    for source, record in records.items():
+    for source, entry in records.items():
         if not (
             isinstance(source, str)
-            and isinstance(record.key, str)
-            and _well_formed(record.dependencies, record.listings)
-            and isinstance(record.summary, bytes)
+            and isinstance(entry.key, str)
+            and _well_formed(entry.dependencies, entry.listings)
+            and isinstance(entry.summary, bytes)
         ):
             raise TypeError("record")
 

@@ -7,17 +7,17 @@ and the README's rule table. The files ship inside the wheel as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from trustlint.findings import Level
+from trustlint.records import field, record
 
 INFORMATION_URI = "https://github.com/trustlint/trustlint"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleExample:
     kind: str
     """`bad` or `good`."""
@@ -30,7 +30,7 @@ class RuleExample:
     """A `.trustlint.yaml` the example needs, if any."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     id: str
     name: str

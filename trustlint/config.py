@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from trustlint.findings import Level
+from trustlint.records import field, record
 
 CONFIG_NAMES = (".trustlint.yaml", ".trustlint.yml")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadOptions:
     """Limits and settings every front-end honours. Part of the parse-cache key."""
 
@@ -53,20 +53,20 @@ class ConfigError(Exception):
     """An unreadable or invalid config; the CLI exits 2 with this message."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleSettings:
     enabled: bool | None = None
     level: Level | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AccountPath:
     glob: str
     account: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BoundaryAllow:
     """One `allow` entry of a boundary: principals it lets in."""
 
@@ -78,7 +78,7 @@ class BoundaryAllow:
     """Identity providers: a host such as token.actions.githubusercontent.com, or an ARN glob."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TrustBoundary:
     """`boundaries:` entry: which principals may enter the roles its globs match (TL014)."""
 
@@ -87,7 +87,7 @@ class TrustBoundary:
     allow: tuple[BoundaryAllow, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Config:
     path: Path | None = None
     """The config file, None when there is none."""

@@ -14,13 +14,13 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from trustlint.frontends.terraform.files import is_module_file
 from trustlint.model import Location, ParseError
 from trustlint.project_paths import is_inside, project_path
+from trustlint.records import field, record
 
 CANDIDATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 DEFAULT_EXCLUDED_DIRECTORIES = frozenset(
@@ -31,7 +31,7 @@ _CDK_OUTPUT = "cdk.out"
 _CDK_ASSET_PREFIX = "asset."
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Discovery:
     files: list[Path] = field(default_factory=list)
     """Candidate files, absolute, sorted."""
@@ -41,7 +41,7 @@ class Discovery:
     """Paths that do not exist and directories that cannot be read (TL000)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Listing:
     """What one directory holds that the walk may take, before excludes: names by kind."""
 
@@ -139,7 +139,7 @@ def _glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Directory:
     shown: str
     """The absolute path as the user reaches it (through links, unresolved)."""
@@ -148,7 +148,7 @@ class _Directory:
     explicit: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Link:
     shown: str
     relative: str

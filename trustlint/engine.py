@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -23,6 +22,7 @@ from trustlint.model import ParseError, SourceUnit
 from trustlint.passed import route
 from trustlint.project import Project
 from trustlint.project_paths import named_project_paths, real_project_path
+from trustlint.records import record, replace
 from trustlint.results import PARSE_ERROR, ScanResult, involved_paths
 from trustlint.suppressions import apply_suppressions, sort_suppressions
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScanOptions:
     paths: tuple[Path, ...] = ()
     config_path: Path | None = None
@@ -147,7 +147,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     return result
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnitChecks:
     """The checks that look at one unit at a time, run on each unit as it is loaded.
 

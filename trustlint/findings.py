@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from typing import Literal
 
 from trustlint.addresses import stable_resource
 from trustlint.model import Location, Suppression
+from trustlint.records import field, record
 
 Level = Literal["error", "warning", "note"]
 LEVELS: tuple[Level, ...] = ("note", "warning", "error")
 LEVEL_RANK: dict[str, int] = {"note": 1, "warning": 2, "error": 3}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RelatedLocation:
     location: Location
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule_id: str
     level: Level

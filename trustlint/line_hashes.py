@@ -23,12 +23,12 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from trustlint.model import LineHashes, Location, SourceUnit
+from trustlint.records import fields, replace
 
 
 def attach(unit: SourceUnit | None, read: Mapping[str, bytes], root: Path) -> SourceUnit | None:
@@ -92,12 +92,12 @@ def _unpacked(code: str, data: bytes) -> array[int]:
 def _lines(unit: SourceUnit) -> dict[str, set[int]]:
     """Path -> the lines of every location the unit's model holds.
 
-    The model is a tree of dataclasses and tuples (no cycles), walked with
+    The model is a tree of records and tuples (no cycles), walked with
     each class's fields fetched at once (`attrgetter`).
     """
     found: dict[str, set[int]] = {}
     stack: list[object] = [
-        getattr(unit, name) for name in unit.__dataclass_fields__ if name != "line_hashes"
+        getattr(unit, item.name) for item in fields(unit) if item.name != "line_hashes"
     ]
     pop, extend = stack.pop, stack.extend
     getters = _GETTERS
@@ -129,11 +129,11 @@ def _lines(unit: SourceUnit) -> dict[str, set[int]]:
 
 
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
-"""Per class, what fetches all its fields; None for a class that is no dataclass."""
+"""Per class, what fetches all its fields; None for a class that is no record."""
 
 
 def _getter(kind: type) -> Callable[[Any], tuple[Any, ...]] | None:
-    names = tuple(getattr(kind, "__dataclass_fields__", ()))
+    names = tuple(item.name for item in getattr(kind, "__record_fields__", ()))
     if not names:
         return None
     if len(names) == 1:

@@ -30,7 +30,6 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -56,6 +55,7 @@ from trustlint.frontends.terraform.files import TFVARS_SUFFIXES, is_module_file,
 from trustlint.graph.links import Links, touches, unit_links
 from trustlint.model import SourceUnit
 from trustlint.project_paths import project_path
+from trustlint.records import field, record
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -84,7 +84,7 @@ AccountForPath = Callable[[str], "str | None"]
 """The config's `accounts.paths` lookup: which account a project-relative path deploys into."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Source:
     """One thing a front-end reads: a file, or a Terraform module directory."""
 
@@ -484,7 +484,7 @@ def namespace(options: LoadOptions) -> str:
 # -- one source through the cache --------------------------------------------
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Slot:
     """One source on its way through the loader.
 
@@ -954,7 +954,7 @@ def parse_chunk(
     return payloads
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _ChunkWork:
     """What a worker does with each unit it parses besides sending back its links."""
 

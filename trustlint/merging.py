@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from trustlint.addresses import NamedAddress, Part, common_name, instance_labels, parse
 from trustlint.findings import Finding, RelatedLocation
+from trustlint.records import replace
 
 MAX_LABELS = 10
 """Instances named in a message before the rest are counted."""

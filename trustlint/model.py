@@ -20,8 +20,9 @@ account ids or IAM names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+from trustlint.records import field, record
 
 THIS_ACCOUNT = "<this-account>"
 """Placeholder for the account of the stack or module a value came from."""
@@ -38,7 +39,7 @@ def is_generated_name(name: str) -> bool:
     return name.startswith(_GENERATED_PREFIX) and name.endswith(">")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Location:
     """A span in a source file; `path` is relative to the project root, all 1-based.
 
@@ -58,7 +59,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unknown:
     """A value the front-end could not resolve: the source text and why."""
 
@@ -74,7 +75,7 @@ Text = str | Unknown
 """A string value that may be unresolved."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Value:
     """A scalar as written in a policy or resource property, with its location.
 
@@ -102,7 +103,7 @@ PrincipalKind = Literal["aws", "service", "federated", "canonical", "*"]
 """`*` is the bare `"Principal": "*"`; `{"AWS": "*"}` is kind `aws` with value `*`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Arn:
     """The parts of an ARN or bare account id naming a principal or resource.
 
@@ -123,7 +124,7 @@ class Arn:
     """The last path segment: role name, user name, provider host."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Principal:
     kind: PrincipalKind
     value: Text
@@ -132,7 +133,7 @@ class Principal:
     """Parsed form of an AWS or federated principal, None for services or when unknown."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Condition:
     """One key of one operator block: `"StringEquals": {"sts:ExternalId": ["a"]}`."""
 
@@ -150,7 +151,7 @@ class Condition:
     operator_location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     location: Location
     sid: Value | None = None
@@ -203,7 +204,7 @@ PolicyKind = Literal["trust", "identity", "resource", "boundary", "scp", "unknow
 bucket, KMS key or SQS queue policy); see `trustlint.classify`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Defect:
     """Something structurally wrong in a policy (a list as Effect, a map as Action).
 
@@ -214,7 +215,7 @@ class Defect:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyDocument:
     kind: PolicyKind
     location: Location
@@ -229,7 +230,7 @@ class PolicyDocument:
     `!ImportValue`); then `statements` is empty and rules stay silent."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TrustDocument:
     """A trust policy by its content that no role of its unit uses.
 
@@ -246,7 +247,7 @@ class TrustDocument:
     document: PolicyDocument
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     """`# trustlint:ignore TL002 reason`, or a CloudFormation Metadata entry."""
 
@@ -259,7 +260,7 @@ class Suppression:
     """Why a comment in a form trustlint does not read suppresses nothing."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource:
     """What every IAM entity shares: where it is and how to name it."""
 
@@ -274,7 +275,7 @@ class Resource:
     """The unit (stack, module, JSON file) it belongs to; see `SourceUnit.unit`."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Role:
     resource: Resource
     name: Value
@@ -291,7 +292,7 @@ class Role:
     max_session_duration: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class User:
     resource: Resource
     name: Value
@@ -306,7 +307,7 @@ class User:
     permissions_boundary: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Group:
     resource: Resource
     name: Value
@@ -318,7 +319,7 @@ class Group:
     managed_policy_arns: tuple[Value, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ManagedPolicy:
     """A customer managed policy (`AWS::IAM::ManagedPolicy`, `aws_iam_policy`)."""
 
@@ -333,7 +334,7 @@ class ManagedPolicy:
 TargetKind = Literal["role", "user", "group"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyAttachment:
     """A policy given to a role, user or group by a separate resource.
 
@@ -350,7 +351,7 @@ class PolicyAttachment:
     document: PolicyDocument | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupMembership:
     """Users added to a group by a separate resource."""
 
@@ -359,7 +360,7 @@ class GroupMembership:
     users: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PermissionSet:
     """An IAM Identity Center permission set."""
 
@@ -369,7 +370,7 @@ class PermissionSet:
     inline_policy: PolicyDocument | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrganizationPolicy:
     """A service control policy and the accounts or OUs it is attached to."""
 
@@ -380,7 +381,7 @@ class OrganizationPolicy:
     targets: tuple[Value, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OidcProvider:
     resource: Resource
     url: Value
@@ -388,7 +389,7 @@ class OidcProvider:
     arn: Text | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParseError:
     """A file that looks like IaC or a policy but could not be read or parsed (TL000).
 
@@ -405,7 +406,7 @@ class ParseError:
 UnitFormat = Literal["cloudformation", "terraform", "terraform-plan", "policy-json"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineHashes:
     """GitHub's `primaryLocationLineHash` of some lines of one file, from the bytes parsed.
 
@@ -420,7 +421,7 @@ class LineHashes:
     counts: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceUnit:
     """What one front-end produced from one deployable unit.
 

@@ -11,15 +11,15 @@ engine turns it into a plain location and a related one on each finding
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 
 from trustlint.findings import Finding, RelatedLocation
 from trustlint.model import Location
+from trustlint.records import field, record, replace
 
 _NOWHERE = Location("", 0, 0, 0, 0)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class PassedLocation(Location):
     """Where a value was written (the caller's argument), remembering where it is used."""
 

@@ -7,7 +7,6 @@ trust policy came from a role, a standalone JSON file or an account export.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
 
 from trustlint.accounts import AccountDirectory
@@ -23,13 +22,14 @@ from trustlint.model import (
     Unknown,
     User,
 )
+from trustlint.records import record
 
 Principal = Role | User | Group
 AWS_MANAGED = "aws"
 """The account field of AWS managed policy ARNs (`arn:aws:iam::aws:policy/...`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicySubject:
     """A policy document together with what it belongs to."""
 

@@ -34,7 +34,6 @@ import os
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ from trustlint.cache import (
 from trustlint.discover import Listing, list_directory
 from trustlint.graph.link_index import LinkIndex
 from trustlint.graph.links import Links
+from trustlint.records import record
 
 PROJECT_INDEX_FORMAT = 5
 """Bump when the layout below changes."""
@@ -65,7 +65,7 @@ WalkedSource = tuple[str, bool, str]
 """A source as a walk found it: project-relative id, module or not, absolute path."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceState:
     """What the index knows of one source: enough to use its cache entries without reading it."""
 

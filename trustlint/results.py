@@ -6,13 +6,13 @@ loaders to know what a result is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trustlint.config import Config
 from trustlint.findings import LEVEL_RANK, Finding
 from trustlint.model import ParseError, SourceUnit
+from trustlint.records import field, record
 
 if TYPE_CHECKING:
     from trustlint.graph import TrustGraph
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 PARSE_ERROR = "TL000"
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ScanResult:
     root: Path
     config: Config

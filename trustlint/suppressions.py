@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 
 from trustlint.findings import Finding
 from trustlint.model import Location, SourceUnit, Suppression
+from trustlint.records import replace
 
 _MARKER = "trustlint:ignore"
 _PARSE_ERROR = "TL000"

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from trustlint.model import Location, Unknown
+from trustlint.records import record
 
 
 class LMap(dict[str, Any]):
@@ -76,7 +76,7 @@ NO_VALUE: Any = _NoValue()
 """A branch that removes its key or list item."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Branch:
     label: str
     """What choosing this branch means, e.g. `IsProd=true`."""
@@ -84,7 +84,7 @@ class Branch:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Alternatives:
     """The value is one of these branches; which one is decided at deploy time."""
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from trustlint.findings import Finding
 from trustlint.project import Project
+from trustlint.records import field, record
 
 if TYPE_CHECKING:
     from trustlint.graph import TrustGraph
@@ -35,7 +35,7 @@ GRAPH_RULES = frozenset({"TL004", "TL005", "TL014"})
 CHECK_MODULES = (*UNIT_CHECK_MODULES, *GRAPH_CHECK_MODULES)
 
 
-@dataclass
+@record(frozen=False)
 class CheckContext:
     project: Project
     strict: bool = False

@@ -18,7 +18,6 @@ resolved crosses no boundary (`--strict` notes it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from trustlint.accounts import AccountKind, describe_account
@@ -31,6 +30,7 @@ from trustlint.graph.entities import Entity
 from trustlint.graph.paths import DEFAULT_MAX_HOPS, Hop, ReachIndex, role_chains
 from trustlint.model import Location, Principal, Statement, Unknown
 from trustlint.policy import ASSUME_ACTIONS, statement_allows_action
+from trustlint.records import record, replace
 
 TL014 = "TL014"
 _THIRD_PARTIES = (AccountKind.VENDOR, AccountKind.EXTERNAL)
@@ -47,7 +47,7 @@ def check_trust_boundary(context: CheckContext) -> Iterator[Finding]:
 # --- (a) third-party chains -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Entry:
     account: str
     """The third party's account id."""

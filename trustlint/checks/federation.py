@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import with_branch
@@ -71,6 +70,7 @@ from trustlint.policy import (
     statement_allows_action,
 )
 from trustlint.project import PolicySubject
+from trustlint.records import record
 
 RULE = "TL007"
 GITHUB = "token.actions.githubusercontent.com"
@@ -88,7 +88,7 @@ ValueCheck = Callable[[str, str], str | None]
 OrgCheck = Callable[[str, str], str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Provider:
     """What a trust on one identity provider must pin."""
 
@@ -359,7 +359,7 @@ def _is_self_managed_gitlab(host: str) -> bool:
     return name != "gitlab.com" and "gitlab" in name.split(".")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tenant:
     """An issuer that only one tenant's workloads get tokens from (SPEC section 2, TL007)."""
 
@@ -416,7 +416,7 @@ def tenant_of(host: str) -> Tenant | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenValue:
     """A value of a pinning condition that does not identify callers."""
 
@@ -425,7 +425,7 @@ class OpenValue:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PinState:
     pinned: bool | None
     """True when a condition pins the caller, None when unresolved values may."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
 from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import with_branch
@@ -34,6 +33,7 @@ from trustlint.policy import (
     statement_allows_action,
 )
 from trustlint.project import PolicySubject
+from trustlint.records import replace
 
 RULE = "TL008"
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from trustlint.checks import CheckContext, check
 from trustlint.findings import Finding, Level
 from trustlint.model import Resource, Unknown, Value
 from trustlint.project import entity_label
+from trustlint.records import record
 
 RULE = "TL006"
 MIN_SECONDS = 3600
@@ -81,7 +81,7 @@ def human_duration(seconds: Decimal) -> str:
     return " ".join(part for part in parts if part)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DurationSetting:
     """How one kind of resource writes its session length, and who rejects a bad one."""
 

@@ -10,7 +10,6 @@ decide on is silence, or a "cannot decide" note under `--strict`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from trustlint import policy
 from trustlint.accounts import AccountInfo, AccountKind, describe_account
@@ -19,13 +18,14 @@ from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding, Level
 from trustlint.model import Condition, Location, Principal, Statement, Unknown, Value
 from trustlint.project import PolicySubject
+from trustlint.records import record
 
 MFA_FIX = 'add Condition Bool aws:MultiFactorAuthPresent "true"'
 EXTERNAL_ID_FIX = "add Condition StringEquals sts:ExternalId"
 REQUIRE_MFA_FOR_DEFAULT = ("users", "own-account-root", "internal-account-root")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Hit:
     """One finding before its message names the owner and the branches it holds in."""
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 from trustlint.arns import PARTITIONS, is_account_id
@@ -44,6 +43,7 @@ from trustlint.findings import Finding
 from trustlint.model import Location, PolicyDocument, Principal, Statement, Unknown, Value
 from trustlint.policy import display, is_saml_provider, resolves_account
 from trustlint.project import PolicySubject
+from trustlint.records import record
 
 RULE = "TL013"
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -123,7 +123,7 @@ def operator_problem(operator: str) -> str | None:
     return "IAM has no such operator"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     location: Location
     about: str

@@ -21,7 +21,6 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from trustlint import budgets
@@ -29,6 +28,7 @@ from trustlint.arns import role_arn
 from trustlint.config import LoadOptions
 from trustlint.frontends.yaml_loader import LINE_BREAK
 from trustlint.model import THIS_ACCOUNT, Location, Text, Unknown, generated_name
+from trustlint.records import field, record
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap, expand
 
 MAX_RESOLVE_DEPTH = 96
@@ -53,7 +53,7 @@ Labels = tuple[str, ...]
 Choice = tuple[Labels, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identity:
     """What `Ref` and `Fn::GetAtt` of an IAM resource of the template give."""
 
@@ -68,7 +68,7 @@ class Identity:
     attributes: Mapping[str, Text] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _IamType:
     name_property: str | None
     arn_type: str

@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +41,7 @@ from trustlint.frontends.yaml_loader import (
 )
 from trustlint.model import THIS_ACCOUNT, Location, ParseError, Resource, Text, Unknown
 from trustlint.project_paths import project_path
+from trustlint.records import field, record
 from trustlint.tree import Alternatives, LList, LMap
 
 if TYPE_CHECKING:
@@ -60,12 +60,12 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?$")
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Budget:
     instances: int = MAX_INSTANCES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Instance:
     """One reading of a template: the top-level stack, or one nested instance of it."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from trustlint.model import (
     Group,
@@ -23,6 +22,7 @@ from trustlint.model import (
     UnitFormat,
     User,
 )
+from trustlint.records import field, record
 
 ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
     "SERVICE_CONTROL_POLICY": "scp",
@@ -33,7 +33,7 @@ ORGANIZATION_POLICY_KINDS: dict[str, PolicyKind] = {
 """Organization policy types that hold IAM policy language (tag and backup policies do not)."""
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class EntityLists:
     """The entities a front-end has built, in the order built.
 

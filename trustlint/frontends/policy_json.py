@@ -12,7 +12,6 @@ was a string is located at that string.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -33,6 +32,7 @@ from trustlint.model import (
     Value,
 )
 from trustlint.policy_reader import read_policy, to_value
+from trustlint.records import record, replace
 from trustlint.tree import LList, LMap
 
 _DETAIL_LISTS = ("RoleDetailList", "UserDetailList", "GroupDetailList")
@@ -114,7 +114,7 @@ def _is_role_list(node: Any) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Identity:
     """What roles, users, groups and managed policies of an export share."""
 

@@ -27,13 +27,13 @@ the last child or the last non-blank character.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from trustlint.frontends.text_error import TextError
 from trustlint.model import Location
+from trustlint.records import record
 from trustlint.tree import LList, LMap
 
 try:
@@ -77,7 +77,7 @@ class LoadError(TextError):
     """The text is not valid YAML/JSON, or exceeds a limit. Positions are 1-based."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DuplicateKey:
     """A key written twice in one mapping: `overridden` loses to `winner`."""
 

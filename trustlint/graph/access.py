@@ -13,7 +13,6 @@ Each answer that the files cannot decide says why, for `--strict` notes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from trustlint.graph.entities import Entity, HeldPolicy, PolicyEntity
@@ -30,9 +29,10 @@ from trustlint.graph.organization import is_service_linked_role_path
 from trustlint.graph.scope import and3, same_account
 from trustlint.model import Location, OrganizationPolicy, PolicyDocument, SourceUnit, Statement
 from trustlint.policy import ASSUME_ROLE, statement_allows_action
+from trustlint.records import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     value: bool | None
     reason: str = ""
@@ -96,7 +96,7 @@ def _undecided_statement(role: Entity, statement: Statement) -> str:
 BlockerKind = Literal["deny", "boundary", "scp", "rcp"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blocker:
     """Something on the caller's side that cancels its `sts:AssumeRole` on a role."""
 
@@ -108,7 +108,7 @@ class Blocker:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Blocking:
     blockers: tuple[Blocker, ...] = ()
     undecided: str = ""
@@ -302,7 +302,7 @@ def _boundary_blocks(
 AccessState = Literal["effective", "blocked", "missing", "undecided"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Access:
     """Whether principals hold an effective grant of `sts:AssumeRole` on a role."""
 
@@ -314,7 +314,7 @@ class Access:
     """For `blocked`: the principals whose grants are cancelled."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GrantStatement:
     """An Allow of `sts:AssumeRole` (possibly) in a policy a principal holds."""
 

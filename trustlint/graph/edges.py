@@ -15,7 +15,6 @@ outside the scanned set are nodes too, marked as not defined.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from trustlint.arns import ACCOUNT_ID
@@ -40,6 +39,7 @@ from trustlint.policy import (
     key_name,
     statement_allows_action,
 )
+from trustlint.records import field, record, replace
 
 NodeKind = Literal[
     "role", "user", "group", "account", "any", "service", "federated", "pattern", "trust-policy"
@@ -47,7 +47,7 @@ NodeKind = Literal[
 EdgeKind = Literal["may-assume", "is-granted", "member-of"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     key: str
     kind: NodeKind
@@ -62,7 +62,7 @@ class Node:
         return self.location is not None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edge:
     source: str
     target: str
@@ -81,7 +81,7 @@ class Edge:
     findings: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GraphView:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]

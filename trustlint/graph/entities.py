@@ -10,7 +10,6 @@ not known, and the principal's holdings say so instead of guessing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from trustlint.model import (
@@ -23,12 +22,13 @@ from trustlint.model import (
     User,
     Value,
 )
+from trustlint.records import field, record
 
 EntityKind = Literal["role", "user", "group"]
 _KIND_LABELS: dict[EntityKind, str] = {"role": "Role", "user": "User", "group": "Group"}
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Entity:
     """A role, user or group defined in the scanned set."""
 
@@ -62,7 +62,7 @@ class Entity:
         return path.text
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class PolicyEntity:
     """A customer managed policy defined in the scanned set."""
 
@@ -76,7 +76,7 @@ class PolicyEntity:
         return f"Policy {self.model.resource.address}"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class HeldPolicy:
     """A policy document a principal holds, and how it came to hold it."""
 
@@ -92,7 +92,7 @@ class HeldPolicy:
     """False when the attachment may target this principal but the files cannot tell."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Boundary:
     """A permissions boundary as set on a principal, resolved when it is in the scanned set."""
 
@@ -100,7 +100,7 @@ class Boundary:
     policy: PolicyEntity | None
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Holdings:
     """Everything a principal's identity policies are made of, as far as the files tell."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from trustlint.graph.aws_managed import grants_no_assume_role
 from trustlint.graph.entities import (
@@ -34,6 +33,7 @@ from trustlint.model import (
 )
 from trustlint.policy import ASSUME_ROLE, statement_allows_action
 from trustlint.project import PolicySubject, Project
+from trustlint.records import record
 
 EntityKey = tuple[EntityKind, str | None, str | None]
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
@@ -45,13 +45,13 @@ def is_rcp(policy: OrganizationPolicy) -> bool:
     return isinstance(kind, str) and kind.upper() == RCP_TYPE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Membership:
     entity: Entity
     certain: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScpAttachment:
     """A service control policy of the scanned set and whether it covers an account."""
 
@@ -404,7 +404,7 @@ def _may_allow_assume(holdings: Holdings) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Resolution:
     definite: list[Entity]
     possible: list[Entity]

@@ -19,18 +19,18 @@ from __future__ import annotations
 import marshal
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from trustlint.arns import ACCOUNT_ID, parse_arn, principal_name
 from trustlint.model import Arn, PolicyDocument, SourceUnit, Statement, Text, Value
 from trustlint.policy import ASSUME_ACTIONS, glob_regex, has_wildcard, statement_allows_action
+from trustlint.records import record
 
 AccountForPath = Callable[[str], "str | None"]
 """The config's `accounts.paths` lookup: which account a project-relative path deploys into."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Links:
     """What ties a unit to others in the trust graph.
 

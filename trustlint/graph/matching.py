@@ -10,18 +10,18 @@ resources, so they never match each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from trustlint.graph.entities import Entity
 from trustlint.graph.scope import ResolvedArn, Scope, and3, is_placeholder, or3, same_account
 from trustlint.model import Condition, Principal, SourceUnit, Statement, Unknown, Value
 from trustlint.policy import has_wildcard, is_wildcard_principal, key_name, wildcard_match
+from trustlint.records import record
 
 CallerKind = Literal["role", "user"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Caller:
     """Who calls `sts:AssumeRole`: a role session or a user."""
 

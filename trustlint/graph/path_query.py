@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
 from trustlint.graph.entities import Entity
 from trustlint.graph.graph import TrustGraph
 from trustlint.graph.paths import ReachIndex, ReachPath, paths_from, paths_to
+from trustlint.records import record
 
 _SERVICE_SUFFIX = ".amazonaws.com"
 _PROVIDER_TYPES = ("oidc-provider", "saml-provider")
@@ -32,7 +32,7 @@ class UnknownNameError(Exception):
     """A `--to` or `--from` that names nothing in the scanned files."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Match:
     keys: tuple[str, ...]
     """Node keys, sorted as the graph sorts nodes."""
@@ -40,7 +40,7 @@ class Match:
     """What was matched, in words, when the names of the keys do not say it."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PathsQuery:
     """What was asked and what it matched: the report's heading."""
 

@@ -16,7 +16,6 @@ admitted by a role's trust, or a scanned role itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 from trustlint.graph.access import admission, grant_access, grants_on
 from trustlint.graph.edges import Edge, GraphView, Node, entity_key, graph_view
@@ -24,6 +23,7 @@ from trustlint.graph.entities import Entity
 from trustlint.graph.graph import TrustGraph
 from trustlint.graph.matching import caller_of
 from trustlint.model import Location
+from trustlint.records import field, record
 
 DEFAULT_MAX_HOPS = 5
 MAX_CONFIRMING_WORK = 200_000
@@ -37,7 +37,7 @@ MAX_PATHS = 1_000
 """Paths listed for one query at most; a message says when more exist."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hop:
     """One step of a path: `source` enters the role `target`."""
 
@@ -55,7 +55,7 @@ class Hop:
     """Why it is undecided."""
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ReachIndex:
     """Every hop of the scanned set, computed once, with lookups both ways."""
 
@@ -215,7 +215,7 @@ def _covering_grant(
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReachPath:
     """Hops in order: the first one's source is the origin, the last one's target the role."""
 

@@ -26,11 +26,11 @@ can have nothing to report, so that a scan need not build the graph.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from trustlint.arns import parse_arn, principal_name
 from trustlint.model import Group, PolicyDocument, Role, SourceUnit, Statement, Text, User
 from trustlint.policy import ASSUME_ROLE, statement_allows_action
+from trustlint.records import replace
 
 
 def for_graph(unit: SourceUnit) -> SourceUnit:

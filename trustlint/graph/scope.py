@@ -14,12 +14,12 @@ template and in another are two different roles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from trustlint.arns import ACCOUNT_ID, parse_arn, principal_name
 from trustlint.model import THIS_ACCOUNT, Arn, SourceUnit, Text, Unknown, is_generated_name
 from trustlint.project import Project
+from trustlint.records import record
 
 if TYPE_CHECKING:
     from trustlint.graph.organization import Organization
@@ -66,7 +66,7 @@ def or3(values: list[bool | None]) -> bool | None:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ResolvedArn:
     """An ARN whose account is an account key and whose name is a name key."""
 

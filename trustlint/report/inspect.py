@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from trustlint.model import Location, SourceUnit, Unknown
+from trustlint.records import fields, is_record
 from trustlint.report.escaping import for_json
 
 _NOT_SHOWN = frozenset({"line_hashes"})
@@ -25,9 +25,9 @@ def model_to_data(value: Any) -> Any:
         if value.location is not None:
             data["location"] = model_to_data(value.location)
         return data
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if is_record(value):
         result: dict[str, Any] = {}
-        for field in dataclasses.fields(value):
+        for field in fields(value):
             if field.name in _NOT_SHOWN:
                 continue
             item = getattr(value, field.name)

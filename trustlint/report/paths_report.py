@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
 
@@ -20,6 +19,7 @@ from trustlint.graph.path_query import PathsQuery
 from trustlint.graph.paths import Hop, ReachIndex, ReachPath
 from trustlint.graph.scope import same_account
 from trustlint.model import Location
+from trustlint.records import record, replace
 from trustlint.report.escaping import for_json, for_text
 from trustlint.report.graph_formats import (
     MERMAID_HEADER,
@@ -54,7 +54,7 @@ def render_paths(
     return render_text(names, query, paths, truncated)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Names:
     """How the report names a node: its label in the graph, unless `labels` has a better one."""
 

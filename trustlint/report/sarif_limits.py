@@ -10,9 +10,9 @@ most severe results, shortens what is too long, and says in the log's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 from trustlint.findings import LEVEL_RANK, Finding
+from trustlint.records import record, replace
 
 MAX_RESULTS = 5_000
 MAX_LOCATIONS = 1_000
@@ -28,7 +28,7 @@ _RESULT_OVERHEAD = 900
 _LOCATION_OVERHEAD = 400
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Capped:
     findings: list[Finding]
     left_out: int = 0

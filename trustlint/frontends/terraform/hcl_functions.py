@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trustlint import budgets
@@ -32,13 +31,14 @@ from trustlint.frontends.terraform.hcl_values import (
     Site,
 )
 from trustlint.model import Location, Unknown
+from trustlint.records import record
 from trustlint.tree import Alternatives, LList, LMap
 
 if TYPE_CHECKING:
     from trustlint.frontends.terraform.hcl_eval import Evaluator
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Call:
     """A function call in progress: its evaluator, site and name."""
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import tree_sitter_hcl
 from tree_sitter import Language, Node, Parser
 
 from trustlint.model import Location
+from trustlint.records import record
 
 _LANGUAGE = Language(tree_sitter_hcl.language())
 
@@ -120,7 +120,7 @@ def parse_hcl(text: str, path: str, *, line_offset: int = 0) -> HclFile:
 # -- bodies: blocks and attributes --------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Attribute:
     """`name = expression` in a body. Locations are computed when asked for."""
 
@@ -147,7 +147,7 @@ class Attribute:
         return self.file.location(self.expression)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Block:
     """`type "label" ... { body }`. Locations are computed when asked for."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tree_sitter import Node
@@ -31,13 +30,14 @@ from trustlint.frontends.terraform.hcl_values import (
     clip,
 )
 from trustlint.model import Location, Unknown
+from trustlint.records import record
 from trustlint.tree import Alternatives
 
 if TYPE_CHECKING:
     from trustlint.frontends.terraform.hcl_eval import Evaluator
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Literal:
     text: str
     line: int
@@ -45,7 +45,7 @@ class _Literal:
     exact: bool
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Interpolated:
     value: Any
     location: Location

@@ -13,10 +13,10 @@ tree; `hcl_json.json_document` turns any of them into the tree
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from trustlint.model import Location, Unknown
+from trustlint.records import record
 from trustlint.tree import Alternatives, Branch, LList, LMap
 
 UNKNOWN_TEXT_LIMIT = 300
@@ -33,7 +33,7 @@ class EvalError(Exception):
     elsewhere the value becomes `Unknown` with this message as the reason."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class EncodedJson:
     """`jsonencode(x)` or `data.aws_iam_policy_document.y.json`: the JSON text of
     `tree`, kept as the tree so that a policy read from it keeps HCL locations."""
@@ -49,7 +49,7 @@ class EncodedJson:
         return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TextPiece:
     """Where characters `start..end` of a rendered text came from.
 
@@ -86,7 +86,7 @@ class MappedStr(str):
         return instance
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TemplateHole:
     """An unresolved part of a rendered template and the placeholder standing for it."""
 
@@ -99,7 +99,7 @@ class TemplateHole:
     """Whether the placeholder stands inside a JSON string."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PartialText(Unknown):
     """A heredoc or template with unresolved parts: unknown as a string, but its
     `rendered` text (unknown parts replaced by placeholder tokens) can still be
@@ -150,7 +150,7 @@ def with_null_key(mapping: LMap, key: str) -> LMap:
 # -- where a value is read from -----------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Step:
     """One traversal step after a name: `.attr`, `[index]`, or a splat with its own steps."""
 
@@ -159,7 +159,7 @@ class Step:
     sub: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Site:
     """The expression being evaluated: its text and location, for `Unknown`s."""
 

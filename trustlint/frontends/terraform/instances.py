@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -20,6 +19,7 @@ from trustlint import budgets
 from trustlint.frontends.terraform.hcl_operations import template_text, to_number
 from trustlint.frontends.terraform.hcl_values import EncodedJson, EvalError, LSet
 from trustlint.model import Location, Unknown
+from trustlint.records import field, record
 from trustlint.tree import Alternatives, LList, LMap
 
 MAX_INSTANCES = 256
@@ -32,7 +32,7 @@ InstanceKey = int | str | None
 """`count` index, `for_each` key, or None for a block with neither."""
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Instance:
     """One instance of a block: its key and the names (`count`, `each`) it binds."""
 

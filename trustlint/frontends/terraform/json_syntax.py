@@ -26,18 +26,18 @@ import json
 import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
 from trustlint.frontends.terraform.hcl_syntax import HclFile, parse_hcl
 from trustlint.model import Location, Suppression
+from trustlint.records import record, replace
 from trustlint.suppressions import comment_suppressions
 
 # -- a JSON document with the position of every value ---------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _JString:
     start: int
     """Offset of the opening quote in the JSON text (characters)."""
@@ -46,7 +46,7 @@ class _JString:
     value: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _JScalar:
     start: int
     end: int
@@ -54,14 +54,14 @@ class _JScalar:
     """A number, `true`, `false` or `null` as written."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _JArray:
     start: int
     end: int
     items: tuple[_JValue, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _JObject:
     start: int
     end: int
@@ -185,7 +185,7 @@ def _string_chars(text: str, token: _JString) -> Iterator[tuple[str, int]]:
 # -- the HCL text a JSON document stands for ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Schema:
     """What the properties of a block body mean: nested block types and label counts."""
 

@@ -19,12 +19,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,6 +45,7 @@ from trustlint.model import (
     Value,
 )
 from trustlint.passed import PassedLocation
+from trustlint.records import field, record, replace
 
 if TYPE_CHECKING:
     from trustlint.frontends.terraform.scope import ModuleScope
@@ -74,7 +73,7 @@ def call_key(prefix: str, name: str) -> str:
     return ".".join([*names, name])
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CallerInput:
     """A module argument, evaluated in the caller when the module reads it."""
 
@@ -85,7 +84,7 @@ class CallerInput:
         return self.scope.evaluate(self.attribute)
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Instance:
     parent: str
     """The caller's prefix."""
@@ -97,7 +96,7 @@ class _Instance:
     """The whole of that block: what a resource of the instance is located at."""
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class ModuleCalls:
     """What one load learns about module calls: sources, directories called, passed values."""
 
@@ -294,7 +293,7 @@ class _Rerouter:
             return value
         if isinstance(value, Resource) and self.anchor_block is not None:
             # A suppression comment on the user's module block covers what it creates.
-            return dataclasses.replace(value, location=self.anchor_block)
+            return replace(value, location=self.anchor_block)
         if isinstance(value, Statement | PolicyDocument):
             context = value.location
         scalar = isinstance(value, Value | Principal)
@@ -309,7 +308,7 @@ class _Rerouter:
                 new = self.walk(current, context)
             if new is not current:
                 changes[name] = new
-        return dataclasses.replace(value, **changes) if changes else value
+        return replace(value, **changes) if changes else value
 
     def location(
         self, location: Location, context: Location | None, *, scalar: bool = False
@@ -348,8 +347,8 @@ def _field_names(kind: type) -> tuple[str, ...]:
     """The fields of a model dataclass; () for anything else."""
     names = _FIELD_NAMES.get(kind)
     if names is None:
-        fields = getattr(kind, "__dataclass_fields__", None)
-        names = tuple(fields) if isinstance(fields, dict) else ()
+        declared = getattr(kind, "__record_fields__", ())
+        names = tuple(item.name for item in declared)
         _FIELD_NAMES[kind] = names
     return names
 

@@ -4,7 +4,6 @@ shared resource table (`resources.BUILDERS`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, replace
 from typing import Any
 
 from trustlint.frontends.terraform.hcl_eval import Evaluator
@@ -27,6 +26,7 @@ from trustlint.model import (
     generated_name,
 )
 from trustlint.policy_reader import raw_type, read_policy, scalar_text
+from trustlint.records import fields, replace
 from trustlint.tree import LList
 
 _COLLECTED_LISTS = tuple(f.name for f in fields(Collected))

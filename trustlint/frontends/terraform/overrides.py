@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -26,6 +25,7 @@ from trustlint.frontends.terraform.files import is_override
 from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, HclFile, read_body
 from trustlint.frontends.terraform.json_syntax import JsonSyntaxFile
 from trustlint.model import Location
+from trustlint.records import record
 
 ReportError = Callable[[str, Location], None]
 
@@ -33,7 +33,7 @@ _MERGED_NESTED = frozenset({"lifecycle"})
 """Nested blocks of resources and data sources merged attribute by attribute."""
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Merged:
     """A block being merged: the base it starts from, and what overrides changed."""
 
@@ -43,7 +43,7 @@ class _Merged:
     changed: bool = False
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class _Segment:
     start: int
     """Offset of the piece in the composed text (bytes)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from trustlint.model import (
     generated_name,
 )
 from trustlint.policy_reader import raw_type, read_policy, scalar_text
+from trustlint.records import record, replace
 from trustlint.tree import LList, LMap
 
 _INDEX = re.compile(r"\[[^\]]*\]")
@@ -60,7 +60,7 @@ def read_plan(tree: LMap, path: str, root: Path, options: LoadOptions) -> Source
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _PlanResource:
     """One resource instance of the plan, and where its configuration is written."""
 

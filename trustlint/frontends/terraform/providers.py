@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustlint.arns import ACCOUNT_ID, parse_arn
 from trustlint.frontends.terraform.hcl_syntax import Attribute, Block, read_body
 from trustlint.model import THIS_ACCOUNT, Text, Unknown
+from trustlint.records import record
 from trustlint.tree import LList
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ DEFAULT = "aws"
 _ASSUME_BLOCKS = ("assume_role", "assume_role_with_web_identity")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProviderConfig:
     """One `provider "aws"` configuration of the root module, as modules see it."""
 

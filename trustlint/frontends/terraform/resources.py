@@ -15,7 +15,6 @@ which one it reads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from trustlint.frontends.entities import ORGANIZATION_POLICY_KINDS, EntityLists
@@ -36,6 +35,7 @@ from trustlint.model import (
     User,
     Value,
 )
+from trustlint.records import field, record
 
 
 class ResourceView(Protocol):
@@ -106,7 +106,7 @@ class ResourceView(Protocol):
         ...
 
 
-@dataclass(slots=True)
+@record(frozen=False)
 class Collected(EntityLists):
     """The entities built, and what completes permission sets and organization
     policies once every resource is read: each with its key, and the inline

@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -34,6 +33,7 @@ from trustlint.frontends.terraform.project import Project
 from trustlint.frontends.terraform.variable_types import TypeConversion
 from trustlint.frontends.yaml_loader import LoadError, load_json
 from trustlint.model import Location, Unknown, generated_name
+from trustlint.records import record, replace
 from trustlint.tree import LMap
 
 MAX_MODULE_NESTING = 16
@@ -48,7 +48,7 @@ _TFVARS_NAMES = ("terraform.tfvars", "terraform.tfvars.json")
 _Computed = Callable[["ModuleScope", "Address", Site], Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Address:
     """A resource block of a module and its full address."""
 
@@ -65,7 +65,7 @@ class Address:
         return replace(self, full=self.full + instance.suffix, instance=instance)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identity:
     """Name, path and ARN of an IAM role, user, group or policy resource."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from trustlint.classify import is_trust_policy
@@ -26,6 +25,7 @@ from trustlint.frontends.terraform.hcl_json import json_document
 from trustlint.frontends.terraform.hcl_values import EvalError, PartialText, Site, Step
 from trustlint.model import Location, PolicyDocument, SourceUnit, TrustDocument, Unknown
 from trustlint.policy_reader import read_policy
+from trustlint.records import replace
 from trustlint.tree import Alternatives, LMap
 
 if TYPE_CHECKING:
