@@ -431,10 +431,12 @@ class ParseCache:
             _debug("cannot update the cache: %s", error)
 
     def _write(self, directory: Path, name: str, data: bytes) -> None:
-        import tempfile
-
         directory.mkdir(mode=0o700, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=_TEMPORARY_PREFIX, dir=directory)
+        # As `tempfile.mkstemp` makes it (a new name, private to the user), without
+        # importing `tempfile`, `shutil` and `random` on every run that writes.
+        temporary = directory / f"{_TEMPORARY_PREFIX}{os.urandom(8).hex()}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(temporary, flags, 0o600)
         try:
             with os.fdopen(descriptor, "wb") as stream:
                 stream.write(data)

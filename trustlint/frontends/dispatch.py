@@ -14,7 +14,6 @@ templates never loads tree-sitter (Terraform), jsonschema or the SARIF model.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 from pathlib import Path
@@ -33,8 +32,6 @@ from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, 
 from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
 from trustlint.project_paths import project_path
 from trustlint.tree import LMap
-
-logger = logging.getLogger(__name__)
 
 _SNIFFED_KEYS = re.compile(
     r"AWSTemplateFormatVersion|AWS::|Resources|format_version|RoleName|DetailList|PolicyVersionList"
@@ -71,7 +68,7 @@ def load_file(path: Path, root: Path, options: LoadOptions) -> SourceUnit | None
         return line_hashes.attach(unit, read, root) if read is not None else unit
     except Exception as error:
         # A bug in a front-end: one file's TL000, not a traceback for the user.
-        logger.debug("internal error while reading %s", relative, exc_info=True)
+        _debug_internal_error(relative)
         return _error_unit(
             printable(relative), _format_for(path, ""), _failure(error, printable(relative))
         )
@@ -93,7 +90,7 @@ def load_terraform(directory: Path, root: Path, options: LoadOptions) -> SourceU
         assert unit is not None
         return unit
     except Exception as error:
-        logger.debug("internal error while reading %s", relative, exc_info=True)
+        _debug_internal_error(relative)
         files = [printable(name) for name in _terraform_files(absolute, root)]
         return SourceUnit(
             unit=printable(relative),
@@ -283,3 +280,11 @@ def _terraform_files(directory: Path, root: Path) -> list[str]:
     from trustlint.frontends.terraform.files import module_file_names
 
     return [project_path(directory / name, root) for name in module_file_names(directory)]
+
+
+def _debug_internal_error(relative: str) -> None:
+    """Log the traceback of a front-end bug (shown with `--debug`); `logging` is imported
+    only then, as a run that meets no bug does not need it."""
+    import logging
+
+    logging.getLogger(__name__).debug("internal error while reading %s", relative, exc_info=True)
