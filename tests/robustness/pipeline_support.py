@@ -23,6 +23,7 @@ from trustlint.config import Config, LoadOptions
 from trustlint.findings import Finding
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import Location, SourceUnit
+from trustlint.records import fields, is_record
 
 HIDDEN_CRASHES = (
     "internal error while reading",
@@ -113,8 +114,8 @@ def malformed_locations(value: object) -> list[str]:
             pending.extend(current.values())
         elif isinstance(current, list | tuple | set | frozenset):
             pending.extend(current)
-        elif hasattr(current, "__dataclass_fields__"):
-            pending.extend(getattr(current, name) for name in current.__dataclass_fields__)
+        elif is_record(current):
+            pending.extend(getattr(current, item.name) for item in fields(current))
     return found
 
 

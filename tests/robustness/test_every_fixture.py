@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from pipeline_support import analyse
+from pipeline_support import analyse, malformed_locations
+
+from trustlint.model import Location, PolicyDocument, SourceUnit, Statement
+from trustlint.records import replace
 
 CANDIDATES = (".yaml", ".yml", ".json", ".template")
 
@@ -45,3 +48,19 @@ def test_every_terraform_fixture_module_is_analysed() -> None:
         except Exception as error:
             failures.append(f"{directory.relative_to(FIXTURES)}: {type(error).__name__}: {error}")
     assert failures == []
+
+
+def test_the_location_check_reaches_locations_inside_the_model() -> None:
+    # `analyse` fails a fixture whose model holds a location that is not a
+    # span; the walk must reach a location nested in records and tuples.
+    bad = Location("bad.yaml", 3, 0, 3, 5)
+    statement = Statement(Location("bad.yaml", 2, 1, 2, 9), conditions=())
+    document = PolicyDocument("trust", Location("bad.yaml", 1, 1, 4, 1), statements=(statement,))
+    unit = SourceUnit(
+        "bad.yaml",
+        "cloudformation",
+        ("bad.yaml",),
+        documents=(replace(document, statements=(replace(statement, action_location=bad),)),),
+    )
+    assert malformed_locations([unit]) == [repr(bad)]
+    assert malformed_locations([replace(unit, documents=(document,))]) == []
