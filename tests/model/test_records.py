@@ -10,7 +10,15 @@ import pytest
 
 from trustlint.model import Location
 from trustlint.passed import PassedLocation
-from trustlint.records import FrozenInstanceError, field, fields, is_record, record, replace
+from trustlint.records import (
+    COMPILE_AFTER,
+    FrozenInstanceError,
+    field,
+    fields,
+    is_record,
+    record,
+    replace,
+)
 
 
 @record
@@ -216,15 +224,80 @@ def test_class_variables_are_not_fields() -> None:
     assert WithConstant(1).LIMIT == 3
 
 
-def test_init_is_compiled_on_the_first_instance() -> None:
+def test_init_is_compiled_once_a_class_has_made_many_instances() -> None:
     @record
     class Lazy:
         value: int
 
-    placeholder = vars(Lazy)["__init__"]
-    assert Lazy(1).value == 1
-    assert vars(Lazy)["__init__"] is not placeholder
-    assert Lazy(2).value == 2
+    generic = vars(Lazy)["__init__"]
+    for number in range(COMPILE_AFTER - 1):
+        assert Lazy(number).value == number
+    assert vars(Lazy)["__init__"] is generic
+    assert Lazy(value=7).value == 7  # the instance that compiles it is made by it
+    compiled = vars(Lazy)["__init__"]
+    assert compiled is not generic and compiled.__qualname__.endswith("Lazy.__init__")
+    assert Lazy(8).value == 8
+
+
+def _made(kind: type, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
+    """What calling `kind` gives: its fields' values, or the error's type and message."""
+    try:
+        made = kind(*args, **kwargs)
+    except TypeError as error:
+        return ("TypeError", str(error))
+    return tuple(getattr(made, item.name) for item in fields(made))
+
+
+def _fresh_pair() -> tuple[type, type]:
+    """One class binding arguments generically, one with its `__init__` compiled."""
+
+    def make() -> type:
+        @record
+        class Sample:
+            first: str
+            second: int = 2
+            items: list[str] = field(default_factory=lambda: ["made"])
+            last: str = "z"
+
+        return Sample
+
+    generic, compiled = make(), make()
+    for _ in range(COMPILE_AFTER):
+        compiled("warm")
+    return generic, compiled
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        (("a",), {}),
+        (("a", 5), {}),
+        (("a", 5, ["x"], "y"), {}),
+        ((), {"first": "a"}),
+        ((), {"last": "q", "first": "a", "items": []}),
+        (("a",), {"second": 9}),
+        ((), {}),
+        (("a", 5, ["x"], "y", "extra"), {}),
+        (("a",), {"first": "b"}),
+        (("a",), {"unknown": 1}),
+        ((), {"second": 1}),
+    ],
+)
+def test_the_generic_init_binds_as_the_compiled_one(
+    args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    generic, compiled = _fresh_pair()
+    assert vars(generic)["__init__"] is not vars(compiled)["__init__"]
+    assert _made(generic, args, kwargs) == _made(compiled, args, kwargs)
+
+
+def test_the_generic_init_makes_a_new_default_each_time_and_runs_post_init() -> None:
+    generic, _ = _fresh_pair()
+    first, second = generic("a"), generic("b")
+    assert first.items == ["made"] and first.items is not second.items  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="low above high"):
+        Checked(3, 2)
+    assert Checked(low=1, high=2).high == 2
 
 
 def test_post_init_runs_after_the_fields_are_set() -> None:
@@ -246,6 +319,7 @@ def test_methods_the_class_defines_are_kept() -> None:
 
 
 def test_init_is_named_for_its_class() -> None:
-    Point(0)
+    for _ in range(COMPILE_AFTER):
+        Point(0)
     assert Point.__init__.__qualname__ == "Point.__init__"
     assert Point.__init__.__module__ == __name__
