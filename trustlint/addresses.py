@@ -13,15 +13,15 @@ a few words. A name that is not a Terraform address (`Role DeployRole`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from trustlint.patterns import lazy_compile
 from trustlint.records import record
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _KEY = r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+|\*)\]'
-_PART = re.compile(rf"(?P<name>{_NAME})(?P<key>{_KEY})?")
-_ADDRESS = re.compile(rf"(?:{_NAME}(?:{_KEY})?)(?:\.{_NAME}(?:{_KEY})?)+")
+_PART = lazy_compile(rf"(?P<name>{_NAME})(?P<key>{_KEY})?")
+_ADDRESS = lazy_compile(rf"(?:{_NAME}(?:{_KEY})?)(?:\.{_NAME}(?:{_KEY})?)+")
 
 
 @record

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from trustlint.model import THIS_ACCOUNT, Arn
+from trustlint.patterns import lazy_compile
 
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+ACCOUNT_ID = lazy_compile(r"^\d{12}$")
 PARTITIONS = (
     "aws",
     "aws-cn",

@@ -28,6 +28,7 @@ from trustlint.model import (
     Value,
     is_generated_name,
 )
+from trustlint.patterns import lazy_compile
 
 ASSUME_ROLE = "sts:AssumeRole"
 ASSUME_ROLE_WITH_WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -575,7 +576,7 @@ def display(text: str) -> str:
     )
 
 
-_GENERATED = re.compile(r"<generated:([^<>]*)>")
+_GENERATED = lazy_compile(r"<generated:([^<>]*)>")
 
 
 def _generated_reference(name: str) -> str:

@@ -9,7 +9,6 @@ TL013), an unresolved one stays `Unknown`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +26,7 @@ from trustlint.model import (
     Unknown,
     Value,
 )
+from trustlint.patterns import lazy_compile
 from trustlint.tree import NO_VALUE, Alternatives, LList, LMap, expand_all
 
 _STATEMENT_ELEMENTS = {
@@ -54,7 +54,7 @@ _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
 MAX_JSON_STRING_DEPTH = 256
 """Nesting a policy held in a JSON string may have; deeper is a defect, not a
 RecursionError (the loaders bound the depth of everything else)."""
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_compile("[\ud800-\udfff]")
 """A lone UTF-16 surrogate, which `json` decodes from `\\ud800` but no output can encode."""
 
 

@@ -15,21 +15,22 @@ from collections.abc import Iterable
 
 from trustlint.findings import Finding
 from trustlint.model import Location, SourceUnit, Suppression
+from trustlint.patterns import lazy_compile
 from trustlint.records import replace
 
 _MARKER = "trustlint:ignore"
 _PARSE_ERROR = "TL000"
 """The parse-error rule (`results.PARSE_ERROR`): never suppressed."""
 _COMMENT_START = r"(?:#|//|/\*)\s*"
-_COMMENT = re.compile(_COMMENT_START + r"trustlint:ignore(?![\w-])[ \t:]*(?P<rest>[^\n]*)")
-_NEAR_MISS = re.compile(
+_COMMENT = lazy_compile(_COMMENT_START + r"trustlint:ignore(?![\w-])[ \t:]*(?P<rest>[^\n]*)")
+_NEAR_MISS = lazy_compile(
     _COMMENT_START
     + r"(?P<text>trustlint\s*[-_:.=]?\s*(?:ignore|disable|skip|noqa|suppress|nosec)[\w-]*)",
     re.IGNORECASE,
 )
-_RULE_TOKEN = re.compile(r"(?:TL\d+|[A-Z]{2}\d{3})(?![\w-])", re.IGNORECASE)
-_SEPARATOR = re.compile(r"\s*,\s*|\s+")
-_MENTION = re.compile("trustlint", re.IGNORECASE)
+_RULE_TOKEN = lazy_compile(r"(?:TL\d+|[A-Z]{2}\d{3})(?![\w-])", re.IGNORECASE)
+_SEPARATOR = lazy_compile(r"\s*,\s*|\s+")
+_MENTION = lazy_compile("trustlint", re.IGNORECASE)
 
 
 def comment_suppressions(text: str, path: str) -> tuple[Suppression, ...]:

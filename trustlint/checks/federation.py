@@ -60,6 +60,7 @@ from trustlint.model import (
     Unknown,
     Value,
 )
+from trustlint.patterns import lazy_compile
 from trustlint.policy import (
     ASSUME_ROLE_WITH_WEB_IDENTITY,
     fails_open_when_absent,
@@ -81,7 +82,7 @@ _NEGATED_PIN_OPERATORS = frozenset(
     {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"}
 )
 _LITERAL_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
-_OWNER_END = re.compile(r"[/:]")
+_OWNER_END = lazy_compile(r"[/:]")
 
 ValueCheck = Callable[[str, str], str | None]
 """(claim, value) -> why the value does not identify callers, or None when it does."""
@@ -371,11 +372,11 @@ class Tenant:
     """What the token's `aud` names when it is the tenant itself (`organization`)."""
 
 
-_CIRCLECI = re.compile(r"oidc\.circleci\.com/org/([^/]+)", re.IGNORECASE)
-_BITBUCKET = re.compile(
+_CIRCLECI = lazy_compile(r"oidc\.circleci\.com/org/([^/]+)", re.IGNORECASE)
+_BITBUCKET = lazy_compile(
     r"api\.bitbucket\.org/2\.0/workspaces/([^/]+)/pipelines-config/identity/oidc", re.IGNORECASE
 )
-_EKS = re.compile(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/id/([^/]+)", re.IGNORECASE)
+_EKS = lazy_compile(r"oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/id/([^/]+)", re.IGNORECASE)
 
 
 def tenant_of(host: str) -> Tenant | None:

@@ -18,13 +18,13 @@ the role, so they are exempt unless named in `services`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import with_branch
 from trustlint.findings import Finding
 from trustlint.model import Principal, Statement
+from trustlint.patterns import lazy_compile
 from trustlint.policy import (
     ASSUME_ROLE,
     conditions_on,
@@ -87,7 +87,7 @@ COMPUTE_SERVICES = frozenset(
 )
 """Services that assume their own execution role: exempt by default."""
 
-_REGION_SUFFIX = re.compile(r"\.[a-z]{2}(?:-[a-z]+)+-\d+$")
+_REGION_SUFFIX = lazy_compile(r"\.[a-z]{2}(?:-[a-z]+)+-\d+$")
 _DOMAIN_SUFFIXES = (".amazonaws.com.cn", ".amazonaws.com", ".api.aws")
 
 

@@ -11,13 +11,13 @@ TL013 is about policy documents, this is a property of the role.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
 from trustlint.checks import CheckContext, check
 from trustlint.findings import Finding, Level
 from trustlint.model import Resource, Unknown, Value
+from trustlint.patterns import lazy_compile
 from trustlint.project import entity_label
 from trustlint.records import record
 
@@ -27,7 +27,7 @@ MAX_SECONDS = 43200
 DEFAULT_MAXIMUM = 3600
 """AWS's own default for both roles and permission sets: one hour."""
 
-_ISO_DURATION = re.compile(
+_ISO_DURATION = lazy_compile(
     r"P(?=\d|T\d)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?"
     r"(?:(?P<days>\d+)D)?(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
     r"(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"

@@ -41,6 +41,7 @@ from trustlint.checks import CheckContext, check
 from trustlint.checks.wording import merged_clause
 from trustlint.findings import Finding
 from trustlint.model import Location, PolicyDocument, Principal, Statement, Unknown, Value
+from trustlint.patterns import lazy_compile
 from trustlint.policy import display, is_saml_provider, resolves_account
 from trustlint.project import PolicySubject
 from trustlint.records import record
@@ -81,8 +82,8 @@ and each may take a `ForAnyValue:` or `ForAllValues:` qualifier."""
 
 _QUALIFIERS = ("", "ForAnyValue:", "ForAllValues:")
 _IDENTITY_KINDS = ("identity", "boundary", "scp")
-_UNIQUE_ID = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,}")
-_POLICY_VARIABLE = re.compile(r"\$\{[^}]+\}")
+_UNIQUE_ID = lazy_compile(r"A[A-Z]{3}[A-Z0-9]{12,}")
+_POLICY_VARIABLE = lazy_compile(r"\$\{[^}]+\}")
 _PRINCIPAL_TYPES = {
     ("iam", "root"),
     ("iam", "user"),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from trustlint.arns import role_arn
 from trustlint.config import LoadOptions
 from trustlint.frontends.yaml_loader import LINE_BREAK
 from trustlint.model import THIS_ACCOUNT, Location, Text, Unknown, generated_name
+from trustlint.patterns import lazy_compile
 from trustlint.records import field, record
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap, expand
 
@@ -42,7 +42,7 @@ _TEXT_BUDGET_FACTOR = 4
 limit: repeating a large parameter must not build gigabytes."""
 _MAX_SHARED_CONDITIONS = 5
 """2**5 = `tree.MAX_VARIANTS` combinations of decided conditions per statement."""
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SUB_VARIABLE = lazy_compile(r"\$\{([^}]*)\}")
 _UNKNOWN_PSEUDO_PARAMETERS = frozenset(
     {"AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"}
 )

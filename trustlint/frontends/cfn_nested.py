@@ -40,6 +40,7 @@ from trustlint.frontends.yaml_loader import (
     load_yaml,
 )
 from trustlint.model import THIS_ACCOUNT, Location, ParseError, Resource, Text, Unknown
+from trustlint.patterns import lazy_compile
 from trustlint.project_paths import project_path
 from trustlint.records import field, record
 from trustlint.tree import Alternatives, LList, LMap
@@ -55,9 +56,9 @@ MAX_INSTANCES = 64
 nesting two copies of one nesting two copies... stays cheap."""
 
 _SAM_APPLICATION = "AWS::Serverless::Application"
-_DEPLOY_TIME_PSEUDO = re.compile(r"AWS::(?!Partition$|URLSuffix$)")
-_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
-_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?$")
+_DEPLOY_TIME_PSEUDO = lazy_compile(r"AWS::(?!Partition$|URLSuffix$)")
+_SUB_VARIABLE = lazy_compile(r"\$\{([^}!][^}]*)\}")
+_BLOCK_HEADER = lazy_compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?$")
 
 
 @record(frozen=False)
@@ -511,7 +512,7 @@ def _literal_offsets(lines: list[str], location: Location, body: str) -> list[tu
     return offsets
 
 
-_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
+_JSON_ESCAPE = lazy_compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
 
 
 def _quoted_offsets(raw: str, location: Location, body: str) -> list[tuple[int, int]] | None:

@@ -11,7 +11,6 @@ stacks and StackSet bodies are read into their parent's unit per instance
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +41,7 @@ from trustlint.model import (
     User,
     Value,
 )
+from trustlint.patterns import lazy_compile
 from trustlint.policy_reader import read_policy, to_value
 from trustlint.suppressions import comment_suppressions
 from trustlint.tree import NO_VALUE, Alternatives, Branch, LList, LMap
@@ -52,7 +52,7 @@ _TARGET_PROPERTIES: tuple[tuple[TargetKind, str], ...] = (
     ("user", "Users"),
     ("group", "Groups"),
 )
-_RULE_ID_SEPARATORS = re.compile(r"[\s,]+")
+_RULE_ID_SEPARATORS = lazy_compile(r"[\s,]+")
 _SAM_DEFAULT_TRUST_SERVICE = "lambda.amazonaws.com"
 _SAM_STATE_MACHINE_TRUST_SERVICE = "states.amazonaws.com"
 _SAM_GLOBAL_FUNCTION_PROPERTIES = ("AssumeRolePolicyDocument", "PermissionsBoundary", "RolePath")

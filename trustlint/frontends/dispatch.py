@@ -30,26 +30,27 @@ from trustlint.frontends.source_text import (
 )
 from trustlint.frontends.yaml_loader import DuplicateKey, LoadError, load_json, load_yaml
 from trustlint.model import Location, ParseError, SourceUnit, UnitFormat
+from trustlint.patterns import lazy_compile
 from trustlint.project_paths import project_path
 from trustlint.tree import LMap
 
-_SNIFFED_KEYS = re.compile(
+_SNIFFED_KEYS = lazy_compile(
     r"AWSTemplateFormatVersion|AWS::|Resources|format_version|RoleName|DetailList|PolicyVersionList"
 )
 """Every key the sniffers look for (the policy reader also accepts `statement`
 in any case, checked apart). Text holding none of them cannot be IaC nor a
 policy, and is not parsed: a large `package-lock.json` costs a scan, not a parse."""
 
-_IAC_MARKERS = re.compile(
+_IAC_MARKERS = lazy_compile(
     r'AWSTemplateFormatVersion|AWS::|"Statement"|^[ \t]*Resources[ \t]*:|"Resources"[ \t]*:'
     r'|"format_version"',
     re.MULTILINE,
 )
 """Text a broken file must hold to be reported: IaC or policy, not just any YAML."""
 
-_TEMPLATE_MARKERS = re.compile(r"AWSTemplateFormatVersion|^Resources[ \t]*:", re.MULTILINE)
+_TEMPLATE_MARKERS = lazy_compile(r"AWSTemplateFormatVersion|^Resources[ \t]*:", re.MULTILINE)
 _MULTIPLE_DOCUMENTS = "but found another document"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_compile("[\ud800-\udfff]")
 
 
 def _bytes_for_hashes(options: LoadOptions) -> contextlib.AbstractContextManager[Any]:

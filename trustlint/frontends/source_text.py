@@ -12,13 +12,13 @@ import codecs
 import contextlib
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from trustlint.config import LoadOptions
 from trustlint.frontends.text_error import TextError
+from trustlint.patterns import lazy_compile
 
 BINARY_SNIFF_BYTES = 8192
 """A NUL byte this early means binary: text formats we read never contain one."""
@@ -35,7 +35,7 @@ _BOMS = (
 
 # Line breaks as the YAML parser counts them, so that positions agree.
 _LINE_BREAKS = "\r\n\x85\u2028\u2029"
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_LINE_BREAK = lazy_compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 
 class SourceError(TextError):

@@ -33,6 +33,7 @@ import yaml
 
 from trustlint.frontends.text_error import TextError
 from trustlint.model import Location
+from trustlint.patterns import lazy_compile
 from trustlint.records import record
 from trustlint.tree import LList, LMap
 
@@ -57,19 +58,19 @@ _NULL = "tag:yaml.org,2002:null"
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _UNCONVERTED_TAGS = frozenset({"Ref", "Condition"})
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
+_JSON_NUMBER = lazy_compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?\Z")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_SURROGATE_PAIR = re.compile(
+_SURROGATE_PAIR = lazy_compile(
     r"(?<!\\)(?P<escapes>(?:\\\\)*)"
     r"\\u(?P<high>[dD][89abAB][0-9a-fA-F]{2})\\u(?P<low>[dD][c-fC-F][0-9a-fA-F]{2})"
 )
 # The line breaks libyaml counts (YAML 1.1), so that line numbers agree with its marks.
-LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_NOT_YAML_TEXT = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+LINE_BREAK = lazy_compile("\r\n|[\r\n\x85\u2028\u2029]")
+_NOT_YAML_TEXT = lazy_compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 """Characters JSON strings may hold as they are and YAML 1.1 may not: DEL and C1
 controls, which it refuses, and NEL, LS and PS, which break its lines."""
-_JSON_LINE_BREAK = re.compile("\r\n|[\r\n]")
-_JSON_REWRITE = re.compile(f"{_SURROGATE_PAIR.pattern}|(?P<raw>{_NOT_YAML_TEXT.pattern})")
+_JSON_LINE_BREAK = lazy_compile("\r\n|[\r\n]")
+_JSON_REWRITE = lazy_compile(f"{_SURROGATE_PAIR.pattern}|(?P<raw>{_NOT_YAML_TEXT.pattern})")
 _BLOCK_SCALAR_STYLES = frozenset({"|", ">"})
 
 
@@ -135,8 +136,8 @@ def load_json(
     return builder.load(yaml_text)
 
 
-_COLON_ON_A_LATER_LINE = re.compile(r'"[ \r\n]*[\r\n][ \r\n]*:')
-_STRING_AND_GAP = re.compile(r'"(?:[^"\\\r\n]|\\.)*"(?P<gap>[ \r\n]*[\r\n][ \r\n]*:)?')
+_COLON_ON_A_LATER_LINE = lazy_compile(r'"[ \r\n]*[\r\n][ \r\n]*:')
+_STRING_AND_GAP = lazy_compile(r'"(?:[^"\\\r\n]|\\.)*"(?P<gap>[ \r\n]*[\r\n][ \r\n]*:)?')
 
 
 def _colons_after_keys(text: str) -> str:

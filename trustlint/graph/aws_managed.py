@@ -12,7 +12,7 @@ belong here.
 
 from __future__ import annotations
 
-import re
+from trustlint.patterns import lazy_compile
 
 _WITHOUT_ASSUME_ROLE = frozenset(
     {
@@ -30,7 +30,7 @@ _WITHOUT_ASSUME_ROLE = frozenset(
         "CloudWatchLogsFullAccess",
     }
 )
-_AWS_MANAGED_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?P<name>.+)$")
+_AWS_MANAGED_ARN = lazy_compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?P<name>.+)$")
 
 
 def grants_no_assume_role(policy_arn: str) -> bool:

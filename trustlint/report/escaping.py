@@ -28,12 +28,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_UNSAFE = re.compile(
+from trustlint.patterns import lazy_compile
+
+_UNSAFE = lazy_compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 """Control characters, line/paragraph separators, bidi marks and controls, surrogates."""
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = lazy_compile("[\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:

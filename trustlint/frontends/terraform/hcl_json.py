@@ -25,10 +25,11 @@ from trustlint.frontends.terraform.hcl_values import (
 )
 from trustlint.frontends.yaml_loader import LINE_BREAK, LoadError, load_json
 from trustlint.model import Location, Unknown
+from trustlint.patterns import lazy_compile
 from trustlint.tree import Alternatives, Branch, LList, LMap
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = lazy_compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = lazy_compile("[\ud800-\udfff]")
 
 
 def decode_json(text: str) -> Any:

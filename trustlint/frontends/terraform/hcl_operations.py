@@ -7,7 +7,6 @@ reject raises `EvalError`; `lift` applies one to each branch of `Alternatives`.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -22,9 +21,10 @@ from trustlint.frontends.terraform.hcl_values import (
     Step,
 )
 from trustlint.model import Location, Unknown
+from trustlint.patterns import lazy_compile
 from trustlint.tree import MAX_VARIANTS, NO_VALUE, Alternatives, Branch, LList, LMap
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = lazy_compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _EXPONENT_DIGITS = 5
 """An exponent of more digits is past any number computed with (or nearer zero than a float)."""
 MAX_EXACT_DIGITS = 4000

@@ -17,6 +17,7 @@ import tree_sitter_hcl
 from tree_sitter import Language, Node, Parser
 
 from trustlint.model import Location
+from trustlint.patterns import lazy_compile
 from trustlint.records import record
 
 _LANGUAGE = Language(tree_sitter_hcl.language())
@@ -94,7 +95,7 @@ class HclFile:
         return self.source[start:end].decode("utf-8", errors="replace")
 
 
-_EXPONENT_WITHOUT_POINT = re.compile(rb"(?<![\w.])\d+[eE][+-]?\d+(?![\w.])")
+_EXPONENT_WITHOUT_POINT = lazy_compile(rb"(?<![\w.])\d+[eE][+-]?\d+(?![\w.])")
 
 
 def _exponents_as_digits(source: bytes) -> bytes:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 
@@ -31,6 +30,7 @@ from tree_sitter import Node
 
 from trustlint.frontends.terraform.hcl_syntax import HclFile, parse_hcl
 from trustlint.model import Location, Suppression
+from trustlint.patterns import lazy_compile
 from trustlint.records import record, replace
 from trustlint.suppressions import comment_suppressions
 
@@ -78,8 +78,8 @@ class JsonSyntaxError(Exception):
         self.offset = offset
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+_WHITESPACE = lazy_compile(r"[ \t\n\r]*")
+_SCALAR = lazy_compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 _scan_string = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
@@ -258,7 +258,7 @@ _TOP_LEVEL: dict[str, tuple[int, _Schema]] = {
         ),
     ),
 }
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_IDENTIFIER = lazy_compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 def _resource_schema(kind: str, resource_type: str) -> _Schema:
@@ -564,7 +564,7 @@ def _template_parts(chars: Sequence[tuple[str, int]]) -> Iterator[tuple[str, int
                 top[1] = int(top[1]) - 1
 
 
-_PLAIN = re.compile(r"[^\x00-\x1f\x7f\"\\\ud800-\udfff]*")
+_PLAIN = lazy_compile(r"[^\x00-\x1f\x7f\"\\\ud800-\udfff]*")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

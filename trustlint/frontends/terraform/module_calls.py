@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -45,6 +44,7 @@ from trustlint.model import (
     Value,
 )
 from trustlint.passed import PassedLocation
+from trustlint.patterns import lazy_compile
 from trustlint.records import field, record, replace
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 MODULES_JSON = Path(".terraform") / "modules" / "modules.json"
 INSTALLED_DIRECTORY = ".terraform"
 MAX_MODULES_JSON_BYTES = 8 * 1024 * 1024
-_INSTANCE_KEY = re.compile(r"\[[^\]]*\]")
+_INSTANCE_KEY = lazy_compile(r"\[[^\]]*\]")
 _LOCAL_PREFIXES = ("./", "../", ".\\", "..\\")
 
 T = TypeVar("T")

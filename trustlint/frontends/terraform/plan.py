@@ -33,13 +33,14 @@ from trustlint.model import (
     Value,
     generated_name,
 )
+from trustlint.patterns import lazy_compile
 from trustlint.policy_reader import raw_type, read_policy, scalar_text
 from trustlint.records import record, replace
 from trustlint.tree import LList, LMap
 
-_INDEX = re.compile(r"\[[^\]]*\]")
-_MODULE_PREFIX = re.compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
-_MODULE_STEP = re.compile(r"^module\.([^.\[]+)(?:\[[^\]]*\])?\.")
+_INDEX = lazy_compile(r"\[[^\]]*\]")
+_MODULE_PREFIX = lazy_compile(r"^(?:module\.[^.\[]+(?:\[[^\]]*\])?\.)*")
+_MODULE_STEP = lazy_compile(r"^module\.([^.\[]+)(?:\[[^\]]*\])?\.")
 _CONFIGURATION_ONLY = frozenset({"aws_organizations_organization"})
 """Types of the resource table read from configurations but not from plans: a
 plan's organization does not (yet) make its account the management account."""
