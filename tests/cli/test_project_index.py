@@ -303,10 +303,14 @@ def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
     root = repository.root
     partial(root, GRANT)
     project_file, links_file = index_files(tmp_path)
-    summaries, sharers, definers, _, by_account, *_ = project_index._decode(links_file.read_bytes())
+    names, summaries, lengths, sharers, definers, _, by_account, universal, unstated = (
+        project_index._decode(links_file.read_bytes())
+    )
     # Well formed, and whole, but its path map lost every file.
     empty = SortedTable.of({}).dump()
-    forged = project_index._encode((summaries, sharers, definers, empty, by_account, (), ()))
+    forged = project_index._encode(
+        (names, summaries, lengths, sharers, definers, empty, by_account, universal, unstated)
+    )
     links_file.write_bytes(forged)
     index = project_index._decode(project_file.read_bytes())
     index["links_checksum"] = project_index._checksum(forged)
