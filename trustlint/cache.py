@@ -391,13 +391,16 @@ class ParseCache:
 
     # -- other files of the project root (see `trustlint.project_index`)
 
-    def read_companion(self, suffix: str) -> bytes | None:
-        """The bytes of the root's file `<index>-<suffix>`; None when absent or not ours."""
+    def read_companion(self, suffix: str, offset: int = 0, size: int = -1) -> bytes | None:
+        """The bytes of the root's file `<index>-<suffix>` (`size` of them from
+        `offset`, or all); None when absent or not ours."""
         try:
             with open(f"{self.index_path}-{suffix}", "rb") as stream:
                 if not _owned_by_us(os.fstat(stream.fileno())):
                     return None
-                return stream.read()
+                if offset:
+                    stream.seek(offset)
+                return stream.read(size)
         except OSError:
             return None
 

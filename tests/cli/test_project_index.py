@@ -9,6 +9,7 @@ scan reports exactly what an uncached one does.
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import shutil
@@ -303,21 +304,29 @@ def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
     root = repository.root
     partial(root, GRANT)
     project_file, links_file = index_files(tmp_path)
-    names, summaries, lengths, sharers, definers, _, by_account, universal, unstated = (
-        project_index._decode(links_file.read_bytes())
-    )
+    body, summaries = read_links(links_file)
+    names, lengths, checksums, sharers, definers, _, by_account, universal, unstated = body
     # Well formed, and whole, but its path map lost every file.
     empty = SortedTable.of({}).dump()
-    forged = project_index._encode(
-        (names, summaries, lengths, sharers, definers, empty, by_account, universal, unstated)
-    )
-    links_file.write_bytes(forged)
+    forged = (names, lengths, checksums, sharers, definers, empty, by_account, universal, unstated)
+    links_data = project_index._encode_links(forged, summaries)
+    links_file.write_bytes(links_data)
     index = project_index._decode(project_file.read_bytes())
-    index["links_checksum"] = project_index._checksum(forged)
+    index["links_checksum"] = project_index._checksum(links_data)
     project_file.write_bytes(project_index._encode(index))
     looked_up.clear()
     assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
     assert len(looked_up) == SOURCES
+
+
+def read_links(links_file: Path) -> tuple[tuple[object, ...], bytes]:
+    """The link file's marshalled index and its summaries."""
+    from trustlint import project_index
+
+    data = links_file.read_bytes()
+    _, _, size = project_index._LINKS_HEADER.unpack_from(data)
+    start = project_index._LINKS_HEADER.size
+    return marshal.loads(data[start : start + size]), data[start + size :]
 
 
 def test_debug_says_what_a_partial_scan_took_from_the_index(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from trustlint.graph.link_index import LinkIndex, related
+from trustlint.graph.link_index import LinkIndex, SummaryBytes, related
 from trustlint.graph.links import Links
 
 LINKS = {
@@ -64,7 +64,8 @@ def answers(index: LinkIndex) -> dict[str, object]:
 
 
 def read_back(index: LinkIndex) -> LinkIndex:
-    return LinkIndex.restore(marshal.loads(marshal.dumps(index.dump())))
+    data, summaries = index.dump()
+    return LinkIndex.restore(marshal.loads(marshal.dumps(data)), SummaryBytes(summaries))
 
 
 def built(links: Mapping[str, Links]) -> LinkIndex:
@@ -104,27 +105,45 @@ def test_a_mended_index_answers_as_one_built_afresh(restored: bool) -> None:
 
 
 def test_each_source_path_is_stored_once() -> None:
-    # The maps hold numbers: a source's id is in the dump once, however many names it has.
+    # The maps hold numbers: a source's id is in the dump once (and its file
+    # once more, as a key of the path map), however many names it has.
     many = Links(
         unit="cfn/many-names.yaml",
         paths=("cfn/many-names.yaml",),
         defines=frozenset(f"role:r{number}" for number in range(50)),
     )
-    dumped = marshal.dumps(built({"cfn/many-names.yaml": many}).dump())
-    assert dumped.count(b"cfn/many-names.yaml") == 1 + 2  # the id; unit and path in the summary
+    data, summaries = built({"cfn/many-names.yaml": many}).dump()
+    assert marshal.dumps(data).count(b"cfn/many-names.yaml") == 2
+    assert summaries == many.dump()
 
 
 def corrupt_member(data: tuple[object, ...]) -> tuple[object, ...]:
-    names, summaries, lengths, sharers, *rest = data
+    names, lengths, checksums, sharers, *rest = data
     keys, key_offsets, values, value_offsets = sharers  # type: ignore[misc]
     forged = (keys, key_offsets, b"\xff" * len(values), value_offsets)
-    return (names, summaries, lengths, forged, *rest)
+    return (names, lengths, checksums, forged, *rest)
 
 
 def test_a_number_no_source_holds_is_refused_when_asked() -> None:
-    index = LinkIndex.restore(corrupt_member(built(LINKS).dump()))
+    data, summaries = built(LINKS).dump()
+    index = LinkIndex.restore(corrupt_member(data), SummaryBytes(summaries))
     with pytest.raises(ValueError, match="source number"):
         index.sharing(["role:caller"])
+
+
+@pytest.mark.parametrize("damage", ["flipped", "cut"])
+def test_a_damaged_summary_is_refused_when_read(damage: str) -> None:
+    data, summaries = built(LINKS).dump()
+    if damage == "flipped":
+        summaries = summaries[:10] + bytes([summaries[10] ^ 1]) + summaries[11:]
+    else:
+        summaries = summaries[:-1]
+    index = LinkIndex.restore(data, SummaryBytes(summaries))
+    first = "cfn/target.yaml" if damage == "flipped" else "unrelated.yaml"
+    with pytest.raises(ValueError):
+        index.links(first)
+    with pytest.raises(ValueError):
+        index.dump()
 
 
 @pytest.mark.parametrize(
@@ -133,13 +152,13 @@ def test_a_number_no_source_holds_is_refused_when_asked() -> None:
         lambda data: data[:-1],
         lambda data: (data[0] + "extra\0", *data[1:]),
         lambda data: (data[0], data[1][:-1], *data[2:]),
-        lambda data: (data[0], data[1], data[2][:-1], *data[3:]),
+        lambda data: (data[0], data[1], data[2][:-4], *data[3:]),
         lambda data: (*data[:-1], b"\xff\xff\xff\xff"),
-        lambda data: ("a\0a\0", data[1], b"\0" * 8, *data[3:]),
+        lambda data: ("a\0a\0", b"\0" * 8, b"\0" * 8, *data[3:]),
     ],
-    ids=["short", "more-names", "cut-summaries", "cut-lengths", "bad-unstated", "twice"],
+    ids=["short", "more-names", "cut-lengths", "cut-checksums", "bad-unstated", "twice"],
 )
 def test_a_dump_of_another_shape_is_refused(forge: object) -> None:
-    data = built(LINKS).dump()
+    data, summaries = built(LINKS).dump()
     with pytest.raises((TypeError, ValueError)):
-        LinkIndex.restore(forge(data))  # type: ignore[operator]
+        LinkIndex.restore(forge(data), SummaryBytes(summaries))  # type: ignore[operator]
