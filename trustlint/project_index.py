@@ -209,10 +209,10 @@ class _Sources:
             raise ValueError("project index: signatures")
         if sum(key_lengths) != len(key_text):
             raise ValueError("project index: keys")
-        if any(compress(map(not_, counts), key_lengths)) or any(
-            compress(map(not_, key_lengths), counts)
-        ):
-            raise ValueError("project index: a state without checks or a key")
+        if any(compress(map(not_, counts), key_lengths)):
+            raise ValueError("project index: a state without checks")
+        if any(compress(map(not_, key_lengths), counts)):
+            raise ValueError("project index: checks without a key")
         if not all(type(s) is str and type(e) is bytes for s, e in extras.items()):
             raise TypeError("project index: extras")
         return cls(
