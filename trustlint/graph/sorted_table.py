@@ -73,6 +73,8 @@ class SortedTable(Mapping[str, bytes]):
         """A table with `changes` written in: a key's new value, or b"" to take it out."""
         if not changes:
             return self
+        if not len(self):  # a table built afresh
+            return SortedTable.of({key: value for key, value in changes.items() if value})
         keys: list[str] = []
         values: list[bytes] = []
         key_offsets, value_offsets = array(_OFFSET, [0]), array(_OFFSET, [0])
