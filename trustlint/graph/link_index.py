@@ -12,7 +12,7 @@ it where sources changed.
 Sources are named by an id (a project-relative path in the project index),
 and numbered once: the maps hold each key's sources as packed numbers, not
 paths repeated once per name a source holds (a 10,000-file project's maps:
-9.6 MB with paths, 3.5 MB with numbers). The sources' `Links.dump()`
+9.6 MB with paths, 5.0 MB with numbers). The sources' `Links.dump()`
 summaries (3.8 MB there) are one run of bytes kept apart from the rest
 (`dump` gives both): a run reads those of the few sources it asks for
 (`SummaryStore`), each checked against a CRC-32 of its own. A number whose
