@@ -303,17 +303,20 @@ class _SourcesBuilder:
         self.checks += state.paths
         self.signatures.append(state.signatures)
 
-    def columns(self) -> dict[str, Any]:
-        return {
-            "sources": join_strings(self.ids),
-            "modules": b"".join(self.modules),
-            "locations": join_strings(self.locations),
+    def columns(self, walk: bool = True) -> dict[str, Any]:
+        """The columns built; without `walk`, not those of the sources' ids and paths."""
+        columns = {
             "keys": "".join(self.keys),
             "key_lengths": self.key_lengths.tobytes(),
             "counts": self.counts.tobytes(),
             "checks": join_strings(self.checks),
             "signatures": b"".join(self.signatures),
         }
+        if walk:
+            columns["sources"] = join_strings(self.ids)
+            columns["modules"] = b"".join(self.modules)
+            columns["locations"] = join_strings(self.locations)
+        return columns
 
 
 class _Directories:
@@ -718,7 +721,10 @@ class ProjectIndex:
             builder.add(source, module, location, states.get(source))
             previous = position + 1
         builder.copy(kept, previous, len(kept.ids))
-        return builder.columns()
+        columns = builder.columns(walk=False)
+        for name in ("sources", "modules", "locations"):  # the walk's, as kept
+            columns[name] = self._stored[name]
+        return columns
 
     def _rebuilt(
         self, walked: Sequence[WalkedSource], states: dict[str, SourceState | None]

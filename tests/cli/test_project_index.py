@@ -492,3 +492,41 @@ def test_a_damaged_summary_no_run_reads_is_mended_when_the_links_change(
     looked_up.clear()
     assert partial(root, UNRELATED) == partial(root, UNRELATED, use_cache=False)
     assert looked_up == []
+
+
+SOURCE_COLUMNS = (
+    "sources",
+    "modules",
+    "locations",
+    "keys",
+    "key_lengths",
+    "extras",
+    "counts",
+    "checks",
+    "signatures",
+)
+
+
+def source_columns(project_file: Path) -> dict[str, object]:
+    from trustlint import project_index
+
+    index = project_index._decode(project_file.read_bytes())
+    return {name: index[name] for name in SOURCE_COLUMNS}
+
+
+def test_columns_patched_by_a_partial_scan_are_those_a_full_scan_writes(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    root = repository.root
+    run_scan(ScanOptions(paths=(root,)))
+    for name in (UNRELATED, TARGET):  # one source in the middle of the walk, one elsewhere
+        (root / name).write_text((root / name).read_text() + "# a comment\n")
+    looked_up.clear()
+    partial(root, GRANT)
+    assert sorted(looked_up) == sorted([UNRELATED, TARGET])
+    project_file, links_file = index_files(tmp_path)
+    patched = source_columns(project_file)
+    project_file.unlink()
+    links_file.unlink()
+    run_scan(ScanOptions(paths=(root,)))
+    assert source_columns(index_files(tmp_path)[0]) == patched
