@@ -670,7 +670,11 @@ class ProjectIndex:
         for source, state, given in fresh:
             links[source] = given
             states[source] = state if given is not None else None
-        self.mend_links(links, set(walked_ids(walked)))
+        try:
+            self.mend_links(links, set(walked_ids(walked)))
+            damaged = False
+        except ValueError:  # a summary as read is damaged (see `LinkIndex.dump`)
+            damaged = True
         if walked is self._kept_walk:
             columns = self._patched(states)
         else:
@@ -691,12 +695,15 @@ class ProjectIndex:
             "extras": extras,
             **self._listing_columns(),
         }
-        if not self._links_dirty and self._links_checksum is not None and index == self._stored:
+        unchanged = not self._links_dirty and self._links_checksum is not None
+        if unchanged and not damaged and index == self._stored:
             return
-        if self._links_dirty or self._links_checksum is None:
+        if damaged or not unchanged:
             try:
-                links_data = _encode_links(*self.links.dump())
-            except ValueError:  # a summary as read is damaged: the next run builds afresh
+                links_data = b"" if damaged else _encode_links(*self.links.dump())
+            except ValueError:
+                damaged = True
+            if damaged:  # a file no run reads: the next one builds the link index afresh
                 _debug("ignoring a damaged link index")
                 links_data = b""
             self.cache.write_companion(self._links_suffix, links_data)
