@@ -32,9 +32,10 @@ Serialisation is pickle, because nothing else measured is as fast to load,
 and loading is what a warm run does for every unit. Loading the 1,000 units
 of the benchmark corpus (about 360,000 model objects; `trustlint.loading`
 pauses the garbage collector meanwhile) took 0.48 s with the default
-dataclass pickling, 0.24 s with the reducer below (a frozen slotted
-dataclass is rebuilt by calling its class with its field values instead of
-the generic `__setstate__` loop), and 0.43 s from marshal, the fastest
+pickling of frozen slotted dataclasses, 0.24 s when each was rebuilt by
+calling its class with its field values instead of the generic
+`__setstate__` loop (as a `trustlint.records` record is; the reducer below
+also writes equal strings once), and 0.43 s from marshal, the fastest
 format that cannot name code, with the objects rebuilt in Python. Pickle can
 run code named in the data, so it is used only under these conditions: the
 cache directory is the user's own (created 0700; a directory owned by another
@@ -391,13 +392,16 @@ class ParseCache:
 
     # -- other files of the project root (see `trustlint.project_index`)
 
-    def read_companion(self, suffix: str) -> bytes | None:
-        """The bytes of the root's file `<index>-<suffix>`; None when absent or not ours."""
+    def read_companion(self, suffix: str, offset: int = 0, size: int = -1) -> bytes | None:
+        """The bytes of the root's file `<index>-<suffix>` (`size` of them from
+        `offset`, or all); None when absent or not ours."""
         try:
             with open(f"{self.index_path}-{suffix}", "rb") as stream:
                 if not _owned_by_us(os.fstat(stream.fileno())):
                     return None
-                return stream.read()
+                if offset:
+                    stream.seek(offset)
+                return stream.read(size)
         except OSError:
             return None
 

@@ -265,19 +265,22 @@ def visit_project(
     if walked is None or not project.loaded:
         return None
     from trustlint.graph.link_index import related as related_sources
+    from trustlint.project_index import walked_ids
 
     cache = project.cache
     loading = _Loading(root, options, cache, visit, focus=True)
     changed: dict[str, _Slot] = {}
     try:
-        unchanged = project.unchanged_sources(source for source, _, _ in walked)
+        ids = walked_ids(walked)
+        unchanged = project.unchanged_sources(ids)
         with _no_collection():
-            for source, module, path in walked:
+            for position, source in enumerate(ids):
                 if source not in unchanged:
+                    _, module, path = walked[position]
                     slot = changed[source] = _Slot(Source(Path(path), source, module))
                     _look_up(slot, cache, root, loading.sharing, links=True)
         loading.parse([slot for slot in changed.values() if not slot.found])
-        present = {source for source, _, _ in walked}
+        present = set(ids)
         try:
             project.mend_links({s: _links(slot) for s, slot in changed.items()}, present)
             index = project.links
@@ -300,11 +303,12 @@ def visit_project(
                 ", ".join(sorted(focus)),
             )
         loaded = []
-        for source, module, path in walked:
+        for position, source in enumerate(ids):
             if source not in wanted:
                 continue
             chosen = changed.get(source)
             if chosen is None:
+                _, module, path = walked[position]
                 chosen = _Slot(Source(Path(path), source, module))
                 state = project.state(source)
                 if state is not None:

@@ -9,13 +9,16 @@ scan reports exactly what an uncached one does.
 
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from array import array
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES, REPO, Project
@@ -303,17 +306,29 @@ def test_a_whole_index_of_the_wrong_shape_is_not_trusted(
     root = repository.root
     partial(root, GRANT)
     project_file, links_file = index_files(tmp_path)
-    summaries, sharers, definers, _, by_account, *_ = project_index._decode(links_file.read_bytes())
+    body, summaries = read_links(links_file)
+    names, lengths, checksums, sharers, definers, _, by_account, universal, unstated = body
     # Well formed, and whole, but its path map lost every file.
     empty = SortedTable.of({}).dump()
-    forged = project_index._encode((summaries, sharers, definers, empty, by_account, (), ()))
-    links_file.write_bytes(forged)
+    forged = (names, lengths, checksums, sharers, definers, empty, by_account, universal, unstated)
+    links_data = project_index._encode_links(forged, summaries)
+    links_file.write_bytes(links_data)
     index = project_index._decode(project_file.read_bytes())
-    index["links_checksum"] = project_index._checksum(forged)
+    index["links_checksum"] = project_index._checksum(links_data)
     project_file.write_bytes(project_index._encode(index))
     looked_up.clear()
     assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
     assert len(looked_up) == SOURCES
+
+
+def read_links(links_file: Path) -> tuple[tuple[object, ...], bytes]:
+    """The link file's marshalled index and its summaries."""
+    from trustlint import project_index
+
+    data = links_file.read_bytes()
+    _, _, size = project_index._LINKS_HEADER.unpack_from(data)
+    start = project_index._LINKS_HEADER.size
+    return marshal.loads(data[start : start + size]), data[start + size :]
 
 
 def test_debug_says_what_a_partial_scan_took_from_the_index(
@@ -337,3 +352,181 @@ def test_debug_says_what_a_partial_scan_took_from_the_index(
         rf"trustlint: debug: from the project index: 6 sources, \d looked up, 2 related to {GRANT}"
     )
     assert line.search(run.stderr), run.stderr
+
+
+def forge_project_file(project_file: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Rewrite the project file with `change` made to its columns, checksum and all."""
+    from trustlint import project_index
+
+    index = project_index._decode(project_file.read_bytes())
+    change(index)
+    project_file.write_bytes(project_index._encode(index))
+
+
+def cut(name: str, size: int = 1) -> Callable[[dict[str, Any]], None]:
+    def change(index: dict[str, Any]) -> None:
+        index[name] = index[name][:-size]
+
+    return change
+
+
+def put(name: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def change(index: dict[str, Any]) -> None:
+        index[name] = value
+
+    return change
+
+
+def no_checks_for_the_first(index: dict[str, Any]) -> None:
+    counts = array("I")
+    counts.frombytes(index["counts"])
+    first = counts[0]
+    counts[0], counts[1] = 0, counts[1] + first  # the totals agree; the first state has none
+    index["counts"] = counts.tobytes()
+
+
+def one_more_source(index: dict[str, Any]) -> None:
+    index["sources"] += "extra.yaml\0"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        cut("sources", 2),
+        one_more_source,
+        cut("modules"),
+        cut("locations"),
+        cut("keys"),
+        cut("key_lengths", 4),
+        cut("counts", 4),
+        no_checks_for_the_first,
+        cut("checks", 2),
+        cut("signatures", 32),
+        cut("signatures"),
+        cut("directories", 2),
+        cut("directory_signatures", 32),
+        cut("content_lengths", 4),
+        cut("contents"),
+        put("modules", b"\2" * SOURCES),
+        put("extras", {"a.yaml": "not bytes"}),
+        put("complete", 1),
+        put("checks", b"bytes, not text\0"),
+    ],
+    ids=lambda change: getattr(change, "__name__", "change"),
+)
+def test_a_whole_project_file_whose_columns_disagree_is_not_trusted(
+    repository: Project,
+    looked_up: list[str],
+    tmp_path: Path,
+    change: Callable[[dict[str, Any]], None],
+) -> None:
+    root = repository.root
+    run_scan(ScanOptions(paths=(root,)))  # a full scan writes every directory and source
+    project_file, _ = index_files(tmp_path)
+    forge_project_file(project_file, change)
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert len(looked_up) == SOURCES  # nothing was taken from it
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert looked_up == []  # and it was written afresh
+
+
+def summary_range(links_file: Path, source: str) -> tuple[int, int]:
+    """Where in the link file the summary of `source` is."""
+    from trustlint import project_index
+
+    body, _ = read_links(links_file)
+    names = str(body[0]).split("\0")[:-1]
+    lengths = array("I")
+    lengths.frombytes(body[1])  # type: ignore[arg-type]
+    _, _, size = project_index._LINKS_HEADER.unpack_from(links_file.read_bytes())
+    number = names.index(source)
+    start = project_index._LINKS_HEADER.size + size + sum(lengths[:number])
+    return start, start + lengths[number]
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated"])
+def test_a_damaged_summary_of_a_related_source_is_not_trusted(
+    repository: Project, looked_up: list[str], tmp_path: Path, damage: str
+) -> None:
+    # The summaries are read in part: each one is checked as it is read.
+    root = repository.root
+    partial(root, GRANT)
+    _, links_file = index_files(tmp_path)
+    start, end = summary_range(links_file, TARGET)
+    data = bytearray(links_file.read_bytes())
+    if damage == "flipped":  # still a summary, of other names
+        summary = bytes(data[start:end])
+        assert b"deploy-target" in summary
+        data[start:end] = summary.replace(b"deploy-target", b"deploy-targex")
+    else:
+        del data[start + 1 :]
+    links_file.write_bytes(bytes(data))
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert len(looked_up) == SOURCES
+    looked_up.clear()
+    assert partial(root, GRANT) == [("TL004", GRANT, 20, 27)]
+    assert looked_up == []
+
+
+def test_a_damaged_summary_no_run_reads_is_mended_when_the_links_change(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    root = repository.root
+    partial(root, GRANT)
+    _, links_file = index_files(tmp_path)
+    _, end = summary_range(links_file, UNRELATED)
+    data = bytearray(links_file.read_bytes())
+    data[end - 2] ^= 0x01
+    links_file.write_bytes(bytes(data))
+    grant = root / GRANT
+    grant.write_text(grant.read_text().replace("role/deploy-target", "role/auditor"))
+    # The grant's links changed: writing them back reads every summary, and
+    # the damaged one makes the next run build the link index afresh.
+    assert partial(root, GRANT) == partial(root, GRANT, use_cache=False)
+    looked_up.clear()
+    assert partial(root, UNRELATED) == partial(root, UNRELATED, use_cache=False)
+    assert len(looked_up) == SOURCES
+    looked_up.clear()
+    assert partial(root, UNRELATED) == partial(root, UNRELATED, use_cache=False)
+    assert looked_up == []
+
+
+SOURCE_COLUMNS = (
+    "sources",
+    "modules",
+    "locations",
+    "keys",
+    "key_lengths",
+    "extras",
+    "counts",
+    "checks",
+    "signatures",
+)
+
+
+def source_columns(project_file: Path) -> dict[str, object]:
+    from trustlint import project_index
+
+    index = project_index._decode(project_file.read_bytes())
+    return {name: index[name] for name in SOURCE_COLUMNS}
+
+
+def test_columns_patched_by_a_partial_scan_are_those_a_full_scan_writes(
+    repository: Project, looked_up: list[str], tmp_path: Path
+) -> None:
+    root = repository.root
+    run_scan(ScanOptions(paths=(root,)))
+    for name in (UNRELATED, TARGET):  # one source in the middle of the walk, one elsewhere
+        (root / name).write_text((root / name).read_text() + "# a comment\n")
+    looked_up.clear()
+    partial(root, GRANT)
+    assert sorted(looked_up) == sorted([UNRELATED, TARGET])
+    project_file, links_file = index_files(tmp_path)
+    patched = source_columns(project_file)
+    project_file.unlink()
+    links_file.unlink()
+    run_scan(ScanOptions(paths=(root,)))
+    assert source_columns(index_files(tmp_path)[0]) == patched
