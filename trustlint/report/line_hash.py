@@ -169,7 +169,7 @@ class _Text:
 
         The end-of-file unit starts a line of its own after a final line break
         (and is the only line of an empty file), as in upload-sarif. Without
-        it, a final line break starts no line.
+        it, what starts after a final line break has no window.
         """
         if self.scale == 1:
             sizes: Iterable[int] = map(len, pieces)
@@ -177,9 +177,6 @@ class _Text:
             sizes = (len(piece.encode(_UTF16, errors="surrogatepass")) // 2 for piece in pieces)
         starts = list(accumulate(map(add, sizes, repeat(1)), initial=0))
         del starts[len(pieces) :]
-        length = len(self.units) - len(_END_OF_FILE) if self.complete else len(self.units)
-        if not self.complete and starts[-1] >= length:
-            starts.pop()
         return starts
 
     def _windows(self, starts: list[int]) -> list[str | bytes]:
