@@ -561,7 +561,9 @@ def render(
             "The floor and a scan writing each format, taken in turn run after run (the",
             "machine may be shared: drift weighs on each alike); the median of "
             f"{len(floor.samples)} runs.",
-            "The floor includes the line hashes SARIF needs, which the parse workers compute.",
+            "The floor is the loaders alone; a SARIF scan also takes GitHub's line hash of",
+            "each line a unit's locations are on, in the parse workers (the other formats",
+            "do not).",
             "",
             "| command | median | vs floor | peak RSS |",
             "|---|---:|---:|---:|",

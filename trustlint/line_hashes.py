@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ def attach(unit: SourceUnit | None, read: Mapping[str, bytes], root: Path) -> So
     """`unit` with the line hashes of its files that are in `read` (absolute path -> bytes)."""
     if unit is None or not read:
         return unit
-    from trustlint.report.line_hash import counted, window_table
+    from trustlint.report.line_hash import chosen_hashes
 
     wanted = _lines(unit)
     tables = []
@@ -44,14 +44,11 @@ def attach(unit: SourceUnit | None, read: Mapping[str, bytes], root: Path) -> So
         lines = wanted.get(relative)
         if data is None or not lines:
             continue
-        # A line's count depends on the lines above it only: hash up to the last one.
-        values = window_table(data, last_line=max(lines))
-        held, hashes, counts = array("I"), array("Q"), array("I")
-        for line, value, count in counted(values, lines):
-            held.append(line)
-            hashes.append(value)
-            counts.append(count)
-        tables.append(LineHashes(relative, held.tobytes(), hashes.tobytes(), counts.tobytes()))
+        found = chosen_hashes(data, lines)
+        held = array("I", map(itemgetter(0), found))
+        values = array("Q", map(itemgetter(1), found))
+        counts = array("I", map(itemgetter(2), found))
+        tables.append(LineHashes(relative, held.tobytes(), values.tobytes(), counts.tobytes()))
     if not tables:
         return unit
     return replace(unit, line_hashes=tuple(tables))

@@ -25,7 +25,7 @@ from trustlint.frontends import dispatch
 from trustlint.frontends.dispatch import load_file, load_terraform
 from trustlint.model import LineHashes, SourceUnit
 from trustlint.report import sarif as sarif_report
-from trustlint.report.line_hash import file_line_hashes, select, window_table
+from trustlint.report.line_hash import chosen_hashes, file_line_hashes
 from trustlint.report.line_hash import line_hashes as text_line_hashes
 from trustlint.report.sarif import render_sarif
 
@@ -39,11 +39,13 @@ def every_line(path: Path) -> range:
 
 
 @pytest.mark.parametrize(("text", "expected"), UPLOAD_SARIF_VECTORS)
-def test_a_table_of_a_files_bytes_gives_upload_sarifs_values(
+def test_the_hashes_of_a_files_bytes_are_upload_sarifs_values(
     text: str, expected: list[str]
 ) -> None:
-    table = window_table(text.encode("utf-8"))
-    assert select(table, range(1, len(expected) + 1)) == dict(enumerate(expected, start=1))
+    found = chosen_hashes(text.encode("utf-8"), range(1, len(expected) + 1))
+    assert {line: f"{value:x}:{count}" for line, value, count in found} == dict(
+        enumerate(expected, start=1)
+    )
 
 
 ROLE_TF = """\

@@ -15,17 +15,28 @@ zeros. Equal hashes are told apart by a running count: `HASH:COUNT`, the
 count being how many lines up to this one had that hash.
 
 So a line's value depends on the lines above it (through the count) and on
-the 100 units from its start, never on what lies further down: hashing stops
-at the window of the last line asked for.
+the 100 units from its start, never on what lies further down.
 
-How it is computed here, with the same numbers as the rolling hash: 37 is
-odd, so it has an inverse modulo 2**64, and the hash of the window starting
-at unit `s` is `37**(s+99) * (S[s+100] - S[s])` where `S[k]` is the sum of
-`u[i] * 37**-i` over the units before `k`. The units are taken a block at a
-time, with `S` counted from the block's start, so the powers are those of a
-block's length and a block's sums are all that is held. The sums take one
-C-level pass (`itertools.accumulate` over `map`), about twice as fast as a
-Python loop doing the rolling hash.
+How it is computed here, for the few lines a scan asks for (about 1 in 8):
+
+- The count. Two lines have the same hash when their windows (the 100 units
+  from their starts) are the same, so the count of a line is how many lines up
+  to it have its window, compared as strings (`text[s:s+100]`, sliced and
+  hashed in C) rather than hashed. Two different windows whose hashes collide
+  (a chance of 2**-64 a pair) would share a count in upload-sarif and not
+  here; that is the one way the values can differ, and it is not worth
+  hashing every line for. Only lines with the same content as a line asked
+  for can have its window (the window holds that line's end), so only those
+  are compared, unless a line asked for is 100 units or longer or the text
+  holds U+FFFF (which could stand where the end-of-file unit is).
+- The hash, of the lines asked for only: 37 is odd, so it has an inverse
+  modulo 2**64, and the hash of the window starting at unit `s` is
+  `37**(s+99) * (S[s+100] - S[s])` where `S[k]` is the sum of
+  `u[i] * 37**-i` over the units before `k`, taken in one C-level pass
+  (`itertools.accumulate` over `map`). The windows asked for are taken in
+  runs that overlap (at most a block long, so that the powers are those of a
+  block's length), and the sums are made over those runs alone: about a
+  fifth of the units of a typical template.
 """
 
 from __future__ import annotations
@@ -34,10 +45,10 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from functools import cache
-from itertools import accumulate, repeat
-from operator import add, and_, mul, sub
+from itertools import accumulate, compress, repeat
+from operator import add, and_, ge, gt, mul, sub
 from pathlib import Path
 
 WINDOW = 100
@@ -45,8 +56,10 @@ _BASE = 37
 _MODULUS = 1 << 64
 _MASK = _MODULUS - 1
 _INVERSE = pow(_BASE, -1, _MODULUS)
-_END_OF_FILE = 0xFFFF
+_END_OF_FILE = "\uffff" + "\0" * WINDOW
+"""What upload-sarif hashes after the last unit of a complete file."""
 _BLOCK = 1 << 14
+_UTF16 = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024
 """Read at most this much of a file; lines further down get no hash."""
@@ -54,13 +67,8 @@ MAX_HASHED_BYTES = 64 * 1024 * 1024
 
 def line_hashes(text: str, last_line: int | None = None) -> dict[int, str]:
     """Line number (1-based) -> `HASH:COUNT` for every line of `text`, up to `last_line`."""
-    values = _window_hashes(text, complete=True, last_line=last_line)
-    counts: dict[int, int] = {}
-    result: dict[int, str] = {}
-    for line, value in enumerate(values, start=1):
-        counts[value] = counts.get(value, 0) + 1
-        result[line] = f"{value:x}:{counts[value]}"
-    return result
+    lines = None if last_line is None else range(1, last_line + 1)
+    return _formatted(_Text(text, complete=True).hashes(lines))
 
 
 def file_line_hashes(path: Path, lines: Iterable[int]) -> dict[int, str]:
@@ -78,96 +86,159 @@ def file_line_hashes(path: Path, lines: Iterable[int]) -> dict[int, str]:
             data = stream.read(MAX_HASHED_BYTES + 1)
     except OSError:
         return {}
-    return select(window_table(data, last_line=max(wanted)), wanted)
+    return _formatted(chosen_hashes(data, wanted))
 
 
-def window_table(data: bytes, last_line: int | None = None) -> array[int]:
-    """The window hash of each line of a file whose bytes are `data`, up to `last_line`.
+def chosen_hashes(data: bytes, lines: Iterable[int]) -> list[tuple[int, int, int]]:
+    """(line, window hash, count) of each of `lines` of a file whose bytes are `data`.
 
-    Without the counts: `select` makes the `HASH:COUNT` values of chosen lines
-    from it. Of more than `MAX_HASHED_BYTES` only the lines whose window lies
-    inside that prefix have one.
+    In line order, without the lines the file does not have. Of more than
+    `MAX_HASHED_BYTES` only the lines whose window lies inside that prefix
+    have one.
     """
     complete = len(data) <= MAX_HASHED_BYTES
     if not complete:
         # Cut after a line feed, which never falls inside a UTF-8 sequence.
         data = data[: data.rfind(b"\n", 0, MAX_HASHED_BYTES) + 1]
-    text = data.decode("utf-8", errors="replace")
-    return array("Q", _window_hashes(text, complete=complete, last_line=last_line))
+    if data.isascii():
+        # One byte a unit: normalized as bytes, in one pass for spaces and tabs.
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        text = data.translate(None, b" \t").decode("ascii")
+        return _Text(text, complete, normalized=True).hashes(lines)
+    return _Text(data.decode("utf-8", errors="replace"), complete).hashes(lines)
 
 
-def select(values: Sequence[int], lines: Iterable[int]) -> dict[int, str]:
-    """`HASH:COUNT` of each of `lines` that `values` (a `window_table`) covers."""
-    return {line: f"{value:x}:{count}" for line, value, count in counted(values, lines)}
+def _formatted(found: Iterable[tuple[int, int, int]]) -> dict[int, str]:
+    return {line: f"{value:x}:{count}" for line, value, count in found}
 
 
-def counted(values: Sequence[int], lines: Iterable[int]) -> Iterator[tuple[int, int, int]]:
-    """(line, window hash, count) of each of `lines` that `values` covers, in order."""
-    # The count of a line is how many lines up to it have its hash: count
-    # the lines between one wanted line and the next, in C (`Counter.update`).
-    counts: Counter[int] = Counter()
-    done = 0
-    for line in sorted(line for line in set(lines) if 1 <= line <= len(values)):
-        counts.update(values[done:line])
-        done = line
-        value = values[line - 1]
-        yield line, value, counts[value]
+class _Text:
+    """A file's text as upload-sarif walks it: normalized, with the end marked if complete."""
+
+    def __init__(self, text: str, complete: bool, normalized: bool = False) -> None:
+        if not normalized:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            text = text.replace(" ", "").replace("\t", "")
+        self.text = text
+        self.complete = complete
+        self.walked = text + _END_OF_FILE if complete else text
+        encoded = self.walked.encode(_UTF16, errors="surrogatepass")
+        self.units = array("H")
+        self.units.frombytes(encoded)
+        # Outside the BMP a character takes two units: windows are then
+        # compared as the encoded bytes, two a unit.
+        self.keyed: str | bytes = self.walked
+        self.scale = 1
+        if len(self.units) != len(self.walked):
+            self.keyed = encoded
+            self.scale = 2
+
+    def hashes(self, lines: Iterable[int] | None) -> list[tuple[int, int, int]]:
+        """(line, window hash, count) of each of `lines` (every line if None), in order."""
+        asked = None if lines is None else set(lines)
+        if asked is not None and max(asked, default=0) < 1:
+            return []
+        pieces = self.text.split("\n") if asked is None else self.text.split("\n", max(asked))
+        starts = self._starts(pieces)
+        every = range(1, len(starts) + 1)
+        wanted = list(every) if asked is None else sorted(asked.intersection(every))
+        # A line whose window runs past what was read gets no hash.
+        while wanted and starts[wanted[-1] - 1] + WINDOW > len(self.units):
+            wanted.pop()
+        if not wanted:
+            return []
+        del pieces[wanted[-1] :]
+        # The count: how many lines up to a wanted one have its window.
+        compared = self._compared(pieces, wanted)
+        windows = self._windows(list(map(starts.__getitem__, map(sub, compared, repeat(1)))))
+        at = list(compress(range(len(compared)), map(set(wanted).__contains__, compared)))
+        counts = list(map(_running_counts(windows).__getitem__, at))
+        # The hash: equal windows have equal hashes, so one start of each is hashed.
+        chosen = list(map(windows.__getitem__, at))
+        start_of = dict(
+            zip(chosen, map(starts.__getitem__, map(sub, wanted, repeat(1))), strict=True)
+        )
+        hashed = sorted(start_of.values())
+        value_at = dict(zip(hashed, _window_values(self.units, hashed), strict=True))
+        values = map(value_at.__getitem__, map(start_of.__getitem__, chosen))
+        return list(zip(wanted, values, counts, strict=True))
+
+    def _starts(self, pieces: list[str]) -> list[int]:
+        """Where each line's first unit is, in units.
+
+        The end-of-file unit starts a line of its own after a final line break
+        (and is the only line of an empty file), as in upload-sarif. Without
+        it, what starts after a final line break has no window.
+        """
+        if self.scale == 1:
+            sizes: Iterable[int] = map(len, pieces)
+        else:  # characters outside the BMP take two units
+            sizes = (len(piece.encode(_UTF16, errors="surrogatepass")) // 2 for piece in pieces)
+        starts = list(accumulate(map(add, sizes, repeat(1)), initial=0))
+        del starts[len(pieces) :]
+        return starts
+
+    def _windows(self, starts: list[int]) -> list[str | bytes]:
+        """The window at each of `starts`, to compare."""
+        if self.scale != 1:
+            starts = list(map(mul, starts, repeat(self.scale)))
+        ends = map(add, starts, repeat(WINDOW * self.scale))
+        return list(map(self.keyed.__getitem__, map(slice, starts, ends)))
+
+    def _compared(self, pieces: list[str], wanted: list[int]) -> list[int]:
+        """The lines up to the last wanted whose windows may equal a wanted line's window.
+
+        Those with the content of a wanted line: a window shorter than its
+        line holds the line's end (a line feed, or the end-of-file unit unless
+        the text has U+FFFF of its own), so equal windows are of equal lines.
+        """
+        contents = set(map(pieces.__getitem__, [line - 1 for line in wanted]))
+        every = range(1, len(pieces) + 1)
+        if (
+            self.scale != 1
+            or max(map(len, contents)) >= WINDOW
+            or (self.complete and "\uffff" in self.text)
+        ):
+            return list(every)
+        return list(compress(every, map(contents.__contains__, pieces)))
 
 
-def _window_hashes(text: str, complete: bool, last_line: int | None) -> list[int]:
-    """The window hash of each line, in order, up to `last_line` (without counts)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
-    units = array("H")
-    units.frombytes(text.encode("utf-16-le", errors="surrogatepass"))
-    if sys.byteorder == "big":
-        units.byteswap()
-    starts = _line_starts(text, len(units), complete)
-    if last_line is not None:
-        del starts[max(last_line, 0) :]
-    if complete:
-        units.append(_END_OF_FILE)
-        units.extend(repeat(0, WINDOW))
-    # A line whose window runs past what was read gets no hash.
-    while starts and starts[-1] + WINDOW > len(units):
-        starts.pop()
-    if not starts:
-        return []
+def _running_counts(windows: list[str | bytes]) -> list[int]:
+    """For each window, how many of the windows up to it are the same."""
+    counts = [1] * len(windows)
+    totals = Counter(windows)
+    if len(totals) == len(windows):
+        return counts
+    seen: Counter[str | bytes] = Counter()
+    repeated = map(gt, map(totals.__getitem__, windows), repeat(1))
+    for at in compress(range(len(windows)), repeated):
+        window = windows[at]
+        seen[window] += 1
+        counts[at] = seen[window]
+    return counts
+
+
+def _window_values(units: array[int], starts: list[int]) -> list[int]:
+    """The hash of the window at each of `starts` (ascending)."""
     powers, inverse_powers = _tables()
     values: list[int] = []
+    # Runs of windows that overlap, each within a block.
+    breaks = compress(range(1, len(starts)), map(ge, starts[1:], map(add, starts, repeat(WINDOW))))
     taken = 0
-    for block_start in range(0, starts[-1] + 1, _BLOCK):
-        upto = bisect_left(starts, block_start + _BLOCK, taken)
-        if upto == taken:
-            continue  # inside a line longer than a block
-        offsets = list(map(sub, starts[taken:upto], repeat(block_start)))
-        taken = upto
-        # The windows starting in this block end at most WINDOW units after it.
-        block = units[block_start : block_start + offsets[-1] + WINDOW]
-        sums = list(accumulate(map(mul, block, inverse_powers), initial=0))
-        ends = map(add, offsets, repeat(WINDOW))
-        window_sums = map(sub, map(sums.__getitem__, ends), map(sums.__getitem__, offsets))
-        scales = map(powers.__getitem__, map(add, offsets, repeat(WINDOW - 1)))
-        values.extend(map(and_, map(mul, scales, window_sums), repeat(_MASK)))
+    for upto in [*breaks, len(starts)]:
+        while taken < upto:
+            begin = starts[taken]
+            end = bisect_left(starts, begin + _BLOCK, taken, upto)
+            offsets = list(map(sub, starts[taken:end], repeat(begin)))
+            taken = end
+            block = units[begin : begin + offsets[-1] + WINDOW]
+            sums = list(accumulate(map(mul, block, inverse_powers), initial=0))
+            ends = map(add, offsets, repeat(WINDOW))
+            window_sums = map(sub, map(sums.__getitem__, ends), map(sums.__getitem__, offsets))
+            scales = map(powers.__getitem__, map(add, offsets, repeat(WINDOW - 1)))
+            values.extend(map(and_, map(mul, scales, window_sums), repeat(_MASK)))
     return values
-
-
-def _line_starts(text: str, length: int, complete: bool) -> list[int]:
-    """Where each line's first kept unit is, in UTF-16 units.
-
-    The end-of-file unit starts a line of its own after a final line break
-    (and is the only line of an empty file), as in upload-sarif.
-    """
-    pieces = text.split("\n")
-    if length == len(text):
-        sizes: Iterable[int] = map(len, pieces)
-    else:  # characters outside the BMP take two units
-        sizes = (len(piece.encode("utf-16-le", errors="surrogatepass")) // 2 for piece in pieces)
-    starts = list(accumulate(map(add, sizes, repeat(1)), initial=0))
-    del starts[len(pieces) :]
-    if not complete and starts[-1] >= length:
-        # Without the end-of-file unit, a final line break starts no line.
-        starts.pop()
-    return starts
 
 
 @cache
