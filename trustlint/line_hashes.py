@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,7 @@ def _lines(unit: SourceUnit) -> dict[str, set[int]]:
         if kind in getters:
             getter = getters[kind]
         else:
-            getter = getters[kind] = _getter(kind)
+            getter = getters[kind] = getattr(kind, "__record_values__", None)
         if getter is None:
             if kind is list:
                 extend(item)  # type: ignore[arg-type]
@@ -126,14 +126,5 @@ def _lines(unit: SourceUnit) -> dict[str, set[int]]:
 
 
 _GETTERS: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
-"""Per class, what fetches all its fields; None for a class that is no record."""
-
-
-def _getter(kind: type) -> Callable[[Any], tuple[Any, ...]] | None:
-    names = tuple(item.name for item in getattr(kind, "__record_fields__", ()))
-    if not names:
-        return None
-    if len(names) == 1:
-        name = names[0]
-        return lambda item: (getattr(item, name),)
-    return attrgetter(*names)
+"""Per class, what fetches all its fields (`records`' own getter); None for a class
+that is no record."""

@@ -31,6 +31,7 @@ their `dataclasses` namesakes.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from functools import partial
 from operator import attrgetter
@@ -319,7 +320,7 @@ def _bind(cls: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 
 def _compile_init(cls: Any, frozen: bool) -> Callable[..., None]:
     """`__init__` compiled for the class's fields, as `dataclass` writes it."""
-    scope: dict[str, Any] = {"__set": object.__setattr__, "__FACTORY": _FACTORY}
+    scope: dict[str, Any] = {"__set": object.__setattr__, "__MISSING": MISSING}
     parameters: list[str] = []
     body: list[str] = []
     for item in cls.__record_fields__:
@@ -330,8 +331,8 @@ def _compile_init(cls: Any, frozen: bool) -> Callable[..., None]:
             parameters.append(f"{name}=__default_{name}")
         elif item.default_factory is not MISSING:
             scope[f"__factory_{name}"] = item.default_factory
-            parameters.append(f"{name}=__FACTORY")
-            value = f"__factory_{name}() if {name} is __FACTORY else {name}"
+            parameters.append(f"{name}=__MISSING")
+            value = f"__factory_{name}() if {name} is __MISSING else {name}"
         else:
             parameters.append(name)
         body.append(f"__set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
@@ -346,16 +347,6 @@ def _compile_init(cls: Any, frozen: bool) -> Callable[..., None]:
     return init
 
 
-class _Factory:
-    """The default of a parameter whose field has a `default_factory`."""
-
-    def __repr__(self) -> str:
-        return "<factory>"
-
-
-_FACTORY = _Factory()
-
-
 def _repr(self: Any) -> str:
     shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_repr__)
     return f"{type(self).__qualname__}({shown})"
@@ -365,43 +356,26 @@ def _reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
     return type(self), self.__record_values__(self)
 
 
-def _eq(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__record_key__
-        return key(self) == key(other)
-    return NotImplemented
-
-
 def _hash(self: Any) -> int:
     return hash(self.__record_key__(self))
 
 
-def _lt(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__record_key__
-        return key(self) < key(other)
-    return NotImplemented
+def _comparison(compare: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """The method applying `compare` to the compared fields of two records of one class."""
+
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            key = self.__record_key__
+            return compare(key(self), key(other))
+        return NotImplemented
+
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+    return method
 
 
-def _le(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__record_key__
-        return key(self) <= key(other)
-    return NotImplemented
-
-
-def _gt(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__record_key__
-        return key(self) > key(other)
-    return NotImplemented
-
-
-def _ge(self: Any, other: Any) -> Any:
-    if other.__class__ is self.__class__:
-        key = self.__record_key__
-        return key(self) >= key(other)
-    return NotImplemented
+_eq, _lt, _le, _gt, _ge = map(
+    _comparison, (operator.eq, operator.lt, operator.le, operator.gt, operator.ge)
+)
 
 
 def _frozen_setattr(self: Any, name: str, value: Any) -> None:
